@@ -275,12 +275,25 @@ def save_figure(fig, # a matplotlib Figure
     "Write `out` (PNG) and the same chart as SVG next to it; returns both paths."
     import matplotlib
     out = Path(out)
+    _check_out_path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
     svg = out.with_suffix(".svg")
-    with matplotlib.rc_context({"svg.fonttype": "none"}):  # keep labels as text: smaller and searchable
-        fig.savefig(svg, format="svg", bbox_inches="tight", facecolor="white")
+    tmp_png, tmp_svg = out.with_name(f".{out.name}.tmp"), svg.with_name(f".{svg.name}.tmp")
+    try:   # write both to temporary names, then rename: a failure leaves no half-written chart
+        fig.savefig(tmp_png, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+        with matplotlib.rc_context({"svg.fonttype": "none"}):  # keep labels as text: smaller and searchable
+            fig.savefig(tmp_svg, format="svg", bbox_inches="tight", facecolor="white")
+        os.replace(tmp_png, out); os.replace(tmp_svg, svg)
+    finally:
+        for t in (tmp_png, tmp_svg): t.unlink(missing_ok=True)
     return out, svg
+
+def _check_out_path(out:Path):
+    "Raise `InputError` early when `out` cannot be written: its nearest existing ancestor must be a writable folder."
+    p = out.parent
+    while not p.exists(): p = p.parent
+    if not p.is_dir(): raise InputError("is not a folder (a file is in the way)", p, field="out")
+    if not os.access(p, os.W_OK): raise InputError("folder is not writable", p, field="out")
 
 # %% ../nbs/03_diversity_plot.ipynb #4e4d413c
 def plot_compare(tables:dict, # name -> table from `verb_noun_table`, drawn left to right
@@ -313,6 +326,9 @@ def diversity_plot(data, # Alpaca JSON/JSONL or seed_tasks JSONL
     "Parse, summarise and plot one dataset (or two side by side); returns {name: summary}."
     out = Path(out)
     if out.suffix.lower() != ".png": raise InputError(f"the output must be a .png path (got '{out}'); the SVG is written beside it", field="out")
+    for flag, v in [("top_verbs", top_verbs), ("top_nouns", top_nouns), ("min_count", min_count), ("n_process", n_process)]:
+        if not isinstance(v, int) or v < 1: raise InputError(f"must be a whole number of at least 1, got {v!r}", field=f"--{flag}")
+    _check_out_path(out)   # before the parse, which is the slow part
     tables = {}
     for path in [data] + ([compare] if compare else []):
         name = Path(path).name
