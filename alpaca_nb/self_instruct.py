@@ -679,7 +679,7 @@ def _served_model(base_url, timeout)->str:
     return names[0]
 
 def _generate(a, seeds:list, out_dir:Path, t0:float)->dict:
-    "Generate into `out_dir`, resuming what is there; always leave `summary.json` and `regen.json` behind."
+    "Generate into `out_dir`, resuming what is there; leave `summary.json` and `regen.json` behind, even on an error."
     from tqdm.auto import tqdm
     files = dict(jsonl=str(out_dir / "regen.jsonl"), json=str(out_dir / "regen.json"), summary=str(out_dir / "summary.json"))
     g = teacher = bar = None
@@ -718,6 +718,25 @@ def _generate(a, seeds:list, out_dir:Path, t0:float)->dict:
     return summary
 
 # %% ../nbs/01_self_instruct.ipynb #b1ca77cd
+def _generate_fresh_or_resumed(a, seeds:list, out_dir:Path, t0:float)->dict:
+    "`_generate`, after checking `out_dir`; a fresh run that fails before keeping anything leaves no files behind."
+    p = out_dir
+    while not p.exists(): p = p.parent
+    if not p.is_dir(): raise InputError("is not a folder (a file is in the way)", p, field="--output_dir")
+    created = [d for d in [out_dir, *out_dir.parents] if not d.exists()]
+    try: out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e: raise InputError(f"cannot create the output folder ({e.strerror})", out_dir, field="--output_dir") from None
+    fresh = not (out_dir / "regen.jsonl").exists()
+    try: return _generate(a, seeds, out_dir, t0)
+    except BaseException:
+        log = out_dir / "regen.jsonl"
+        if fresh and log.exists() and log.stat().st_size == 0:   # nothing was kept: nothing to resume from
+            for name in ("regen.jsonl", "regen.json", "summary.json"): (out_dir / name).unlink(missing_ok=True)
+            for d in created:                                        # folders this run made, innermost first
+                if d.exists() and not any(d.iterdir()): d.rmdir()
+        raise
+
+# %% ../nbs/01_self_instruct.ipynb #c623cfa9
 @call_parse
 def alpaca_nb_generate(
     output_dir:str="./", # folder for regen.jsonl (append-only, resumable), regen.json (Alpaca export) and summary.json
@@ -757,8 +776,7 @@ def alpaca_nb_generate(
             raise InputError(f"{num_prompt_instructions} examples per prompt, but there are only {len(seeds)} seed tasks", field="--num_prompt_instructions")
         if a.seed is None: a.seed = random.SystemRandom().randrange(2**31)
         out_dir = Path(output_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        summary = _generate(a, seeds, out_dir, t0)
+        summary = _generate_fresh_or_resumed(a, seeds, out_dir, t0)
     except (GenerationError, InputError) as e:
         if not is_cli(alpaca_nb_generate): raise
         print(f"alpaca_nb_generate: error: {e}", file=sys.stderr)
