@@ -532,6 +532,9 @@ def _safe_name(name) -> str: return re.sub(r"[^\w.+-]+", "_", str(name)).strip("
 # %% ../nbs/06_eval.ipynb #220f64da
 def _evaluate(model, base_url, model_name, eval_set, reference, judge_base_url, judge_model, judge_completions,
               output_dir, max_new_tokens, batch_size, limit, do_sample, temperature, seed, concurrency, quiet):
+    "The work of `alpaca_nb_eval`: check the flags, generate or load outputs, score, judge, report."
+    for flag, v in dict(max_new_tokens=max_new_tokens, batch_size=batch_size, limit=limit, concurrency=concurrency).items():
+        if v is not None and v < 1: raise InputError(f"must be at least 1, got {v}", field=f"--{flag}")
     if (model is None) == (base_url is None): raise InputError("give exactly one of --model and --base_url", field="--model")
     if base_url and not model_name: raise InputError("--base_url needs --model_name (the model to ask for)", field="--model_name")
     if judge_base_url and not judge_model: raise InputError("--judge_base_url needs --judge_model", field="--judge_model")
@@ -591,7 +594,7 @@ def alpaca_nb_eval(model:str=None, # local checkpoint dir, "tiny", "default" (Ge
                    temperature:float=0.7, # sampling temperature (with --do_sample)
                    seed:int=0, # sampling seed, judge order coin
                    concurrency:int=4, # requests in flight to endpoints
-                   quiet:store_true=False, # no progress bars
+                   quiet:store_true=False, # no progress bars, no printed leaderboard
                   ):
     "Generate answers, score them against references, optionally judge them pairwise, and update the leaderboard."
     args, cli = dict(locals()), is_cli(alpaca_nb_eval)

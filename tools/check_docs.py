@@ -29,6 +29,27 @@ def readme_from_index(nb_path: Path) -> str:
     return "\n".join(out)
 
 
+def process_notebooks(src: Path, dst: Path) -> list:
+    """nbdev's docs processors (frontmatter, directives, show_doc, hidden cells, links...) on every notebook.
+    One processor is left out: `exec_show_docs`, which re-runs every cell holding an import; the saved outputs
+    (notebooks are committed executed) are what the pages show. Notebooks still mixing imports into example
+    cells would make `nbdev_docs` re-run those cells (slow cells included) -- keep imports in import cells."""
+    from execnb.nbio import read_nb, write_nb
+    from nbdev.process import NBProcessor
+    from nbdev.processors import FilterDefaults
+    dst.mkdir(parents=True, exist_ok=True)
+    procs = [p for p in FilterDefaults().procs() if p.__name__ != "exec_show_docs"]
+    errors = []
+    for nb_file in sorted(src.glob("*.ipynb")):
+        try:
+            nb = read_nb(nb_file)
+            NBProcessor(nb=nb, procs=procs).process()
+            write_nb(nb, dst / nb_file.name)
+        except Exception as e:
+            errors.append(f"{nb_file.name}: nbdev processing failed: {type(e).__name__}: {e}")
+    return errors
+
+
 def render_html(proc_dir: Path, html_dir: Path) -> list:
     import nbformat
     from nbconvert import HTMLExporter
@@ -61,10 +82,9 @@ def main():
         md = [c for c in json.loads(nb_file.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "markdown"]
         if not md or not "".join(md[0]["source"]).lstrip().startswith("# "):
             errors.append(f"{nb_file.name}: the first markdown cell must be the title ('# Title' then '> summary')")
-    from nbdev.serve import proc_nbs
     proc = ROOT / "_proc"
     shutil.rmtree(proc, ignore_errors=True)
-    proc_nbs(path=ROOT / "nbs", n_workers=0)  # nbdev's docs processing (what nbdev_docs runs before Quarto)
+    errors += process_notebooks(ROOT / "nbs", proc)
     errors += render_html(proc, proc / "_html")
     for e in errors: print("docs error:", e)
     print(f"docs: {len(list(proc.glob('*.ipynb')))} notebooks processed and rendered, {len(errors)} errors")
