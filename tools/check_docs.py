@@ -51,6 +51,11 @@ def process_notebooks(src: Path, dst: Path) -> list:
 
 
 def render_html(proc_dir: Path, html_dir: Path) -> list:
+    import os
+    # nbconvert looks for its HTML templates under sys.prefix; inside a virtualenv built on a system
+    # Python they live under the base prefix, so add that too
+    base = os.path.join(sys.base_prefix, "share", "jupyter")
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [os.environ.get("JUPYTER_PATH"), base]))
     import nbformat
     from nbconvert import HTMLExporter
     errors = []
