@@ -13,6 +13,10 @@ equal quality). Then our tokens/s on the tiny test LLaMA with 1 and 2 CPU ranks 
 
 Example: python benchmarks/train.py                # Gemma 3 270M (the embedded default model)
          python benchmarks/train.py --model tiny    # the tiny test LLaMA, a quick smoke run
+
+On a machine shared with other jobs, set OMP_WAIT_POLICY=PASSIVE (or --threads 1): with the default
+spinning OpenMP threads, a process whose second core is taken by someone else slows down many times over
+(measured here: the tiny LLaMA 20x, Gemma 2-4x), which says nothing about either trainer.
 """
 import argparse, json, os, resource, shlex, subprocess, sys, tempfile, time
 from pathlib import Path
