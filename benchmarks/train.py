@@ -18,7 +18,7 @@ On a machine shared with other jobs, set OMP_WAIT_POLICY=PASSIVE (or --threads 1
 spinning OpenMP threads, a process whose second core is taken by someone else slows down many times over
 (measured here: the tiny LLaMA 20x, Gemma 2-4x), which says nothing about either trainer.
 """
-import argparse, json, os, resource, shlex, subprocess, sys, tempfile, time
+import argparse, json, os, resource, shlex, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 
 # benchmarks/ is not a package: keep sibling scripts (e.g. tokenize.py) from shadowing standard modules
@@ -173,13 +173,19 @@ def rank_run(nproc, work, steps, threads):
 
 
 def main(a):
-    from alpaca_nb.prompts import read_records, data_path, write_json_atomic
-    from alpaca_nb.models import resolve_model
+    from alpaca_nb.prompts import read_records, data_path
     records = read_records(a.data or data_path("seed_tasks.jsonl"))
     gbs = a.batch * a.accum
     n = min(a.examples, len(records) - a.eval_examples) // gbs * gbs
     if n < gbs: raise SystemExit(f"not enough records: {len(records)} for {a.examples} + {a.eval_examples} examples")
     work = Path(tempfile.mkdtemp(prefix="bench_train_"))
+    try: measure(a, work, records, n, gbs)
+    finally: shutil.rmtree(work, ignore_errors=True)  # two saved models: a couple of GB for Gemma
+
+
+def measure(a, work, records, n, gbs):
+    from alpaca_nb.prompts import write_json_atomic
+    from alpaca_nb.models import resolve_model
     write_json_atomic(work/"train.json", records[:n]); write_json_atomic(work/"eval.json", records[n:n + a.eval_examples])
     resolve_model(a.model)  # build/cache the model once, outside the timed runs
     load = os.getloadavg()
