@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 import pandas as pd
 from fastcore.script import call_parse
-from .prompts import InputError, read_records
+from .prompts import InputError, check_out_folder, read_records
 
 # %% auto #0
 __all__ = ['SPACY_MODEL', 'PARSE_EXCLUDE', 'EXTRA_VERBS', 'OBJECT_DEPS', 'REPAIR_OBJECT_DEPS', 'PRO_NOUNS', 'NOUN_FIXES',
@@ -289,11 +289,8 @@ def save_figure(fig, # a matplotlib Figure
     return out, svg
 
 def _check_out_path(out:Path):
-    "Raise `InputError` early when `out` cannot be written: its nearest existing ancestor must be a writable folder."
-    p = out.parent
-    while not p.exists(): p = p.parent
-    if not p.is_dir(): raise InputError("is not a folder (a file is in the way)", p, field="out")
-    if not os.access(p, os.W_OK): raise InputError("folder is not writable", p, field="out")
+    "Raise `InputError` early when `out` cannot be written."
+    check_out_folder(out.parent, field="out")
 
 # %% ../nbs/03_diversity_plot.ipynb #4e4d413c
 def plot_compare(tables:dict, # name -> table from `verb_noun_table`, drawn left to right

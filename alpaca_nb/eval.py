@@ -9,7 +9,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from fastcore.script import call_parse, is_cli, store_true
-from .prompts import InputError, JsonlAppender, data_path, format_prompt, write_json_atomic
+from .prompts import InputError, JsonlAppender, check_out_folder, data_path, format_prompt, write_json_atomic
 
 # %% auto #0
 __all__ = ['JUDGE_PROMPT', 'EvalError', 'load_eval_set', 'task_text', 'generate_outputs', 'generate_outputs_api',
@@ -538,9 +538,7 @@ def _evaluate(model, base_url, model_name, eval_set, reference, judge_base_url, 
     if (model is None) == (base_url is None): raise InputError("give exactly one of --model and --base_url", field="--model")
     if base_url and not model_name: raise InputError("--base_url needs --model_name (the model to ask for)", field="--model_name")
     if judge_base_url and not judge_model: raise InputError("--judge_base_url needs --judge_model", field="--judge_model")
-    p = Path(output_dir)
-    while not p.exists(): p = p.parent
-    if not p.is_dir(): raise InputError("is not a folder (a file is in the way)", p, field="--output_dir")
+    check_out_folder(output_dir, field="--output_dir")
     items = load_eval_set(eval_set, limit=limit)
     if model is not None and str(model).endswith(".json") and Path(model).is_file():
         outputs = _align(load_eval_set(model), items, model)

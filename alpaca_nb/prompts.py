@@ -10,7 +10,7 @@ from pathlib import Path
 # %% auto #0
 __all__ = ['PROMPT_DICT', 'GENERATION_PROMPT', 'BLOCKLIST', 'REJECT_REASONS', 'format_prompt', 'encode_prompt',
            'rule_reject_reason', 'parse_completion', 'InputError', 'data_path', 'load_seed_tasks', 'seed_records',
-           'read_records', 'write_json_atomic', 'write_jsonl_atomic', 'read_jsonl', 'JsonlAppender']
+           'read_records', 'check_out_folder', 'write_json_atomic', 'write_jsonl_atomic', 'read_jsonl', 'JsonlAppender']
 
 # %% ../nbs/00_prompts.ipynb #cc7845a0
 PROMPT_DICT = {
@@ -236,11 +236,20 @@ def read_records(path, # Alpaca JSON list, JSONL of records, or seed_tasks JSONL
     return [_check_record(obj, path, n, i) for i, (n, obj) in enumerate(_json_lines(path))]
 
 # %% ../nbs/00_prompts.ipynb #8ecf80af
+def check_out_folder(folder, # an output folder, which may not exist yet
+                     field:str|None=None, # the flag that named it, for the message
+                    )->Path:
+    "Raise `InputError` before any work unless `folder` can be created or written: its nearest existing ancestor must be a writable folder."
+    folder = p = Path(folder)
+    while not p.exists(): p = p.parent
+    if not p.is_dir(): raise InputError("is not a folder (a file is in the way)", p, field=field)
+    if not os.access(p, os.W_OK | os.X_OK): raise InputError("folder is not writable", p, field=field)
+    return folder
+
 def _check_out_dir(folder:Path):
     "Raise `InputError` unless `folder` is an existing, writable folder."
     if not folder.exists(): raise InputError("output folder does not exist", folder)
-    if not folder.is_dir(): raise InputError("is not a folder (a file is in the way)", folder)
-    if not os.access(folder, os.W_OK | os.X_OK): raise InputError("output folder is not writable", folder)
+    check_out_folder(folder)
 
 def _umask()->int:
     um = os.umask(0); os.umask(um); return um

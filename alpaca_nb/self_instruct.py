@@ -13,7 +13,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlsplit, urlunsplit
 from fastcore.script import call_parse, is_cli
-from .prompts import (GENERATION_PROMPT, InputError, JsonlAppender, encode_prompt, load_seed_tasks,
+from .prompts import (GENERATION_PROMPT, InputError, JsonlAppender, check_out_folder, encode_prompt, load_seed_tasks,
                                parse_completion, seed_records, write_json_atomic)
 from .filtering import DedupIndex
 
@@ -720,9 +720,7 @@ def _generate(a, seeds:list, out_dir:Path, t0:float)->dict:
 # %% ../nbs/01_self_instruct.ipynb #b1ca77cd
 def _generate_fresh_or_resumed(a, seeds:list, out_dir:Path, t0:float)->dict:
     "`_generate`, after checking `out_dir`; a fresh run that fails before keeping anything leaves no files behind."
-    p = out_dir
-    while not p.exists(): p = p.parent
-    if not p.is_dir(): raise InputError("is not a folder (a file is in the way)", p, field="--output_dir")
+    check_out_folder(out_dir, field="--output_dir")
     created = [d for d in [out_dir, *out_dir.parents] if not d.exists()]
     try: out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e: raise InputError(f"cannot create the output folder ({e.strerror})", out_dir, field="--output_dir") from None

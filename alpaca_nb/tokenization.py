@@ -10,7 +10,7 @@ from itertools import chain
 from pathlib import Path
 import numpy as np
 from fastcore.script import call_parse
-from .prompts import PROMPT_DICT, format_prompt, InputError
+from .prompts import PROMPT_DICT, format_prompt, InputError, check_out_folder
 
 # %% auto #0
 __all__ = ['BAD_REASONS', 'DROP_REASONS', 'DEFAULT_PAD_TOKEN', 'DEFAULT_EOS_TOKEN', 'DEFAULT_BOS_TOKEN', 'DEFAULT_UNK_TOKEN',
@@ -486,10 +486,7 @@ def alpaca_nb_tokenize(data:str,              # instruction data: Alpaca JSON li
         from alpaca_nb.prompts import write_json_atomic
         if max_length < 1: raise ValueError(f"--max_length must be positive, got {max_length}")
         if out is not None:   # check where the results go before the work, not after
-            out = Path(out)
-            p = out
-            while not p.exists(): p = p.parent
-            if not p.is_dir(): raise InputError("is not a folder (a file is in the way)", p, field="--out")
+            out = check_out_folder(out, field="--out")
         records = read_records(data)
         tokenizer = AutoTokenizer.from_pretrained(resolve_model(model))
         if tokenizer.pad_token is None: tokenizer.add_special_tokens({"pad_token": DEFAULT_PAD_TOKEN})

@@ -690,9 +690,9 @@ def check_args(args:dict) -> AttrDict:
     if a.evaluation_strategy != "no" and not a.eval_data_path:
         raise TrainArgError(f"--evaluation_strategy {a.evaluation_strategy} needs --eval_data_path")
     if a.model_max_length < 2: raise TrainArgError(f"--model_max_length must be at least 2, got {a.model_max_length}")
-    p = Path(a.output_dir)
-    while not p.exists(): p = p.parent
-    if not p.is_dir(): raise TrainArgError(f"--output_dir {a.output_dir}: {p} is not a folder (a file is in the way)")
+    from alpaca_nb.prompts import InputError, check_out_folder
+    try: check_out_folder(a.output_dir)
+    except InputError as e: raise TrainArgError(f"--output_dir {a.output_dir}: {e}") from None
     if a.lora_r < 0: raise TrainArgError(f"--lora_r must be 0 (off) or positive, got {a.lora_r}")
     for flag in ("data_path", "eval_data_path"):
         if a[flag] and not Path(a[flag]).is_file(): raise TrainArgError(f"--{flag}: no such file {a[flag]}")
