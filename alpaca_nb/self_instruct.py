@@ -784,4 +784,4 @@ def alpaca_nb_generate(
         print("alpaca_nb_generate: interrupted; run the same command again to resume", file=sys.stderr)
         sys.exit(130)
     if not quiet: print(format_summary(summary))
-    return summary
+    return None if is_cli(alpaca_nb_generate) else summary  # a console script's return value would become its exit status

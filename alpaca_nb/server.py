@@ -209,6 +209,8 @@ class HFEngine(Engine):
         self.pad_id = next(iter(sorted(self.eos_ids)), 0) if tok.pad_token_id is None else tok.pad_token_id
         cfg = self.model.config.get_text_config()
         self.context_length = getattr(cfg, "max_position_embeddings", None)
+        import inspect  # transformers 5 renamed the forward's `past_key_values` to `cache`
+        self._cache_kw = "cache" if "cache" in inspect.signature(self.model.forward).parameters else "past_key_values"
         self._lock = threading.Lock()  # one generation at a time, whoever calls
 
     def chat_prompt(self, messages) -> str:
@@ -338,8 +340,8 @@ def _generate(self:HFEngine, rows):
     with torch.inference_mode():
         while True:
             out = self.model(input_ids=ids.to(self.device), attention_mask=mask.to(self.device),
-                             position_ids=pos.to(self.device), past_key_values=cache, use_cache=True, logits_to_keep=1)
-            cache, logits = out.past_key_values, out.logits[:, -1, :].float().cpu()
+                             position_ids=pos.to(self.device), use_cache=True, logits_to_keep=1, **{self._cache_kw: cache})
+            cache, logits = out[self._cache_kw], out.logits[:, -1, :].float().cpu()
             keep, nxt = [], []
             for b, i in enumerate(active):
                 tok = self._pick(logits[b], rows[i])

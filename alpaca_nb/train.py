@@ -23,7 +23,7 @@ __all__ = ['FSDP_STRATEGIES', 'FSDP_OPTIONS', 'SCHEDULES', 'STRATEGIES', 'REPORT
            'local_numel', 'epoch_order', 'global_batch', 'micro_batches', 'pad_batch', 'pack_batch', 'load_examples',
            'lr_factor', 'make_optimizer', 'rng_state', 'set_rng_state', 'list_checkpoints', 'save_checkpoint',
            'load_checkpoint', 'resolve_resume', 'save_hf_model', 'reporter_names', 'open_reporters', 'plot_loss',
-           'precision_context', 'prepare_model', 'evaluate', 'train', 'check_args', 'alpaca_nb_train']
+           'precision_context', 'prepare_model', 'evaluate', 'peak_memory', 'train', 'check_args', 'alpaca_nb_train']
 
 # %% ../nbs/05_fsdp_train.ipynb #2ed56b57
 class TrainArgError(ValueError):
@@ -485,6 +485,17 @@ def evaluate(net, examples, env, batch_size:int, collate, ctx) -> float:
     net.train()
     return (total[0] / total[1].clamp(min=1)).item()
 
+def peak_memory(env) -> dict:
+    "Peak resident memory (MB) summed over the ranks and of the largest rank; peak CUDA memory allocated on a GPU rank."
+    import resource
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # Linux reports KiB
+    total, top = (torch.tensor([rss], dtype=torch.float64, device=env.device) for _ in range(2))
+    if env.distributed:
+        dist.all_reduce(total, op=dist.ReduceOp.SUM); dist.all_reduce(top, op=dist.ReduceOp.MAX)
+    out = dict(peak_rss_mb=round(total.item(), 1), peak_rss_mb_max_rank=round(top.item(), 1))
+    if env.device.type == "cuda": out["peak_cuda_mb"] = round(torch.cuda.max_memory_allocated(env.device) / 2**20, 1)
+    return out
+
 def _every(value, total:int) -> int:
     "A `--*_steps` value as a step interval: below 1 it is a fraction of the total steps (as in Trainer)."
     if not value: return 0
@@ -652,7 +663,7 @@ def _train(cfg, env):
     save_hf_model(lm, tok, out, env, unit_names)
     results = dict(global_step=step, steps_this_run=step - start_step, train_loss=train_loss, eval_loss=eval_loss,
                    supervised_tokens=run_tokens, train_seconds=train_seconds,
-                   tokens_per_s=run_tokens / train_seconds if step > start_step else None)
+                   tokens_per_s=run_tokens / train_seconds if step > start_step else None, **peak_memory(env))
     png = None
     if env.rank == 0:
         log_file.close()
