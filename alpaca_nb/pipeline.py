@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_pipeline.ipynb #08ba87cc
 from __future__ import annotations
-import json, os, shutil, subprocess, sys, time, hashlib
+import json, math, os, shutil, subprocess, sys, time, hashlib
 from pathlib import Path
 from fastcore.script import call_parse, Param, store_true, is_cli
 from .prompts import (InputError, load_seed_tasks, seed_records, read_records, write_json_atomic,
@@ -160,10 +160,14 @@ def stage_train(folder:Path, cfg:dict, data:Path)->dict:
     if r.returncode != 0: raise RuntimeError(f"training failed (exit {r.returncode}); rerun the same command to resume")
     metrics = [json.loads(l) for l in (folder/"model"/"metrics.jsonl").read_text().splitlines() if l.strip()]
     steps = [m for m in metrics if "loss" in m]
+    results = json.loads((folder/"model"/"train_results.json").read_text())
     for ck in (folder/"model").glob("checkpoint-*"): shutil.rmtree(ck)   # the final model is written; checkpoints were for resuming
-    return dict(model=str(folder/"model"), steps=steps[-1]["step"] if steps else 0,
-                first_loss=steps[0]["loss"] if steps else None, final_loss=steps[-1]["loss"] if steps else None,
-                tokens_per_s=sum(m["tokens_per_s"] for m in steps) / len(steps) if steps else None,
+    mean = lambda xs: sum(xs) / len(xs) if xs else None
+    last_epoch = max((math.ceil(m["epoch"]) for m in steps), default=0)
+    return dict(model=str(folder/"model"), steps=steps[-1]["step"] if steps else 0, epochs=last_epoch,
+                first_loss=mean([m["loss"] for m in steps if m["epoch"] <= 1]),             # mean over the first epoch
+                final_loss=mean([m["loss"] for m in steps if m["epoch"] > last_epoch - 1]),  # ... and over the last
+                tokens_per_s=results.get("tokens_per_s"), peak_rss_mb=results.get("peak_rss_mb"),
                 loss_png="model/loss.png", command=" ".join(cmd))
 
 def stage_eval(folder:Path, cfg:dict, tuned:Path)->dict:
@@ -219,8 +223,9 @@ def write_report(out:Path, cfg:dict, stages:dict, wall:float)->Path:
         L += [f"- **{name}**: " + ", ".join(f"{k} {_fmt(v, '{:.3g}')}" for k, v in s.items() if not isinstance(v, (list, dict)))]
     L += ["", "## 4. Training set", "", f"{b['seeds']} seed tasks + {b['generated']} generated, minus {b['removed_eval_overlap']} "
           f"too close to the held-out eval set: **{b['train_examples']} training examples**.", "",
-          "## 5. Fine-tune", "", f"{t['steps']} optimizer steps; loss {_fmt(t['first_loss'])} → {_fmt(t['final_loss'])}; "
-          f"{_fmt(t['tokens_per_s'], '{:.0f}')} supervised tokens/s.", "", f"`{t['command']}`", "",
+          "## 5. Fine-tune", "", f"{t['steps']} optimizer steps; mean loss {_fmt(t['first_loss'])} in the first epoch, "
+          f"{_fmt(t['final_loss'])} in the last; {_fmt(t['tokens_per_s'], '{:.0f}')} supervised tokens/s; peak memory "
+          f"{_fmt((t.get('peak_rss_mb') or float('nan')) / 1024, '{:.1f}')} GB.", "", f"`{t['command']}`", "",
           "![loss curve](5_train/model/loss.png)", "", "## 6. Evaluate (held-out set)", "",
           f"{e['base']['n']} held-out tasks, greedy decoding, at most {cfg['max_new_tokens']} new tokens, "
           + (f"repetition penalty {cfg['eval_repetition_penalty']} (the targets below); the rows marked *no penalty* are "

@@ -7,9 +7,14 @@ to their longest example, logits computed for every position (full vocabulary), 
 Both train the same model on the same examples for one epoch with the same global batch and learning
 rate; each runs in its own subprocess so that its peak memory (max RSS) is its own.
 
-Printed: supervised (response) tokens per second of each, their peak memory, the speed-up and memory
-ratio, and the loss both final models reach on the same held-out examples (so the speed is compared at
-equal quality). Then our tokens/s on the tiny test LLaMA with 1 and 2 CPU ranks under torchrun.
+Ours runs twice: as one process using every core as threads (as the original does), and as --ranks FSDP
+ranks under torchrun (default: one per core), which is how the recipe is meant to use a machine's cores;
+the original's Trainer cannot shard on a CPU (it falls back to DDP), so it runs as one process.
+
+Printed: supervised (response) tokens per second of each, their peak memory (for the ranks: the sum of
+the ranks' peaks, torchrun's launcher not counted), the speed-up and memory ratio, and the loss the final
+models reach on the same held-out examples (so the speed is compared at equal quality). Then our tokens/s
+on the tiny test LLaMA with 1 and 2 CPU ranks under torchrun.
 
 Example: python benchmarks/train.py                # Gemma 3 270M (the embedded default model)
          python benchmarks/train.py --model tiny    # the tiny test LLaMA, a quick smoke run
@@ -41,6 +46,10 @@ def parse_args(argv=None):
     p.add_argument("--skip-original", action="store_true", help="do not run the original recipe")
     p.add_argument("--skip-ranks", action="store_true", help="do not run the tiny LLaMA 1-vs-2-rank measurement")
     p.add_argument("--rank-steps", type=int, default=40, help="optimizer steps of the tiny LLaMA rank runs")
+    p.add_argument("--ranks", type=int, default=os.cpu_count(),
+                   help="also run ours as this many FSDP ranks under torchrun (cores/ranks threads each), the recipe's own "
+                        "way to use every core; 1 = skip (default: one per core)")
+    p.add_argument("--fsdp", default="full_shard auto_wrap", help="--fsdp of the multi-rank run (default: %(default)s)")
     p.add_argument("--threads", type=int, default=None,
                    help="torch threads of the single-process runs (default: torch's choice, one per core)")
     p.add_argument("--worker", choices=["original", "ours"], help=argparse.SUPPRESS)
@@ -159,6 +168,32 @@ def spawn(a, kind, work):
     return json.loads(line[len("RESULT "):])
 
 
+def spawn_ranks(a, work, n):
+    "Ours as `n` FSDP ranks under torchrun, same global batch and examples as the single-process runs."
+    if a.accum % n == 0: per_device, accum = a.batch, a.accum // n
+    elif a.batch % n == 0: per_device, accum = a.batch // n, a.accum
+    else: raise SystemExit(f"--ranks {n}: the global batch {a.batch} x {a.accum} does not split over {n} ranks")
+    out = work/f"ours-{n}ranks"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={n}", "-m", "alpaca_nb.train",
+           "--model_name_or_path", a.model, "--data_path", str(work/"train.json"), "--output_dir", str(out),
+           "--num_train_epochs", "1", "--per_device_train_batch_size", str(per_device), "--gradient_accumulation_steps", str(accum),
+           "--learning_rate", str(a.lr), "--warmup_ratio", "0.03", "--lr_scheduler_type", "cosine", "--logging_steps", "1",
+           "--save_strategy", "no", "--model_max_length", str(a.max_length), "--disable_tqdm", "--fsdp", a.fsdp] + shlex.split(a.ours)
+    threads = max(1, (a.threads or os.cpu_count()) // n)
+    r = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": str(threads)})
+    if r.returncode: raise SystemExit(f"ours with {n} ranks failed:\n{r.stderr[-4000:]}")
+    res = json.loads((out/"train_results.json").read_text())
+    losses = [json.loads(l)["loss"] for l in (out/"metrics.jsonl").read_text().splitlines() if '"loss"' in l]
+    ev = subprocess.run([sys.executable, "-c", "import sys, json; sys.path[:0] = [sys.argv[1]]; import train as b; "
+                         "print(json.dumps(b.eval_loss(sys.argv[2], sys.argv[3], int(sys.argv[4]))))",
+                         str(Path(__file__).parent), str(out), str(work/"eval.json"), str(a.max_length)],
+                        capture_output=True, text=True)
+    if ev.returncode: raise SystemExit(f"eval of the {n}-rank model failed:\n{ev.stderr[-4000:]}")
+    return dict(tokens_per_s=res["tokens_per_s"], seconds=res["train_seconds"], supervised_tokens=res["supervised_tokens"],
+                peak_rss_mb=res["peak_rss_mb"], first_loss=losses[0], last_loss=losses[-1],
+                eval_loss=json.loads(ev.stdout.strip().splitlines()[-1]), threads=threads, per_device=per_device, accum=accum)
+
+
 def rank_run(nproc, work, steps, threads):
     "Our tokens/s on the tiny LLaMA with `nproc` CPU ranks of `threads` threads each, global batch 16."
     out = work/f"tiny-{nproc}"
@@ -193,7 +228,10 @@ def measure(a, work, records, n, gbs):
           f"{a.eval_examples} held-out examples; {os.cpu_count()} CPUs, load average {load[0]:.1f} at start")
     print(f"ours: alpaca_nb_train {a.ours}")
     ours = spawn(a, "ours", work)
-    rows = [("ours", ours)]
+    rows = [(f"ours, 1 process x {a.threads or os.cpu_count()} threads", ours)]
+    if a.ranks > 1:
+        multi = spawn_ranks(a, work, a.ranks)
+        rows.append((f"ours, {a.ranks} ranks x {multi['threads']} thread(s)", multi))
     if not a.skip_original:
         orig = spawn(a, "original", work)
         rows.insert(0, ("original (HF Trainer, fp32, full logits)", orig))
@@ -202,9 +240,10 @@ def measure(a, work, records, n, gbs):
         print(f"{name:42} {r['tokens_per_s']:10.1f} {r['seconds']:8.1f} {r['peak_rss_mb']:11.0f} "
               f"{r['first_loss']:8.3f}→{r['last_loss']:<7.3f} {r['eval_loss']:13.4f}")
     if not a.skip_original:
-        print(f"\nspeed-up (supervised tokens/s): {ours['tokens_per_s'] / orig['tokens_per_s']:.2f}x; "
-              f"peak memory ours/original: {ours['peak_rss_mb'] / orig['peak_rss_mb']:.2f}; "
-              f"held-out loss ours - original: {ours['eval_loss'] - orig['eval_loss']:+.4f}")
+        for name, r in rows[1:]:
+            print(f"\n{name} vs original: speed-up (supervised tokens/s) {r['tokens_per_s'] / orig['tokens_per_s']:.2f}x; "
+                  f"peak memory (summed over processes) ours/original {r['peak_rss_mb'] / orig['peak_rss_mb']:.2f}; "
+                  f"held-out loss ours - original {r['eval_loss'] - orig['eval_loss']:+.4f}")
     if not a.skip_ranks:
         cores = os.cpu_count()
         one, one_t1 = rank_run(1, work, a.rank_steps, a.threads or cores), rank_run(1, work, a.rank_steps, 1)
