@@ -4,7 +4,8 @@
 
 # %% ../nbs/04_tokenize_mask.ipynb #91311e99
 from __future__ import annotations
-import hashlib, json, os, random, re, sys, tempfile, weakref
+import gc, hashlib, json, os, random, re, sys, tempfile, weakref
+from contextlib import contextmanager
 from collections import Counter
 from itertools import chain
 from pathlib import Path
@@ -77,7 +78,7 @@ class Encoders:
         mask = probe.special_tokens_mask
         k = mask.index(0)
         self.specials = (probe.ids[:k], probe.ids[k + 1:])
-        self._after, self._whole = {}, {}
+        self._ids = {"\0": []}   # per-word cache (see `_by_words`)
         self._check()
 
     def prompts(self, texts, prefix:str="") -> list:
@@ -97,27 +98,28 @@ class Encoders:
         return [e.ids for e in self.cont.encode_batch_fast(list(texts), add_special_tokens=False)]
 
     def _by_words(self, texts, prepend, specials):
-        "Ids of `texts` assembled from per-word caches; each new word is tokenized once, in one batch."
-        after, whole = self._after, self._whole  # ids of "▁" + key (a word after one space); ids of a word as is
-        if len(after) + len(whole) > 2_000_000: after.clear(); whole.clear()
+        "Ids of `texts` assembled from a per-word cache; each new word is tokenized once, in one batch."
+        # one dict: a key "w" holds the ids of "▁w" (a word after one space), a key "\0w" those of "w" as is
+        # (a text's first word, or a piece cut by the regex); no other key starts with "\0": texts holding one take the regex path
+        ids = self._ids
+        if len(ids) > 2_000_000: ids.clear(); ids["\0"] = []
         parts = []
         for t in texts:
-            if "  " in t or "▁" in t:       # runs of spaces, or a literal ▁: cut with the regex
+            if "  " in t or "▁" in t or "\0" in t:  # runs of spaces, a literal ▁ or NUL: cut with the regex
                 if prepend and t and t[0] not in " ▁": t = " " + t
-                parts.append((_WORD.findall(t.replace(" ", "▁")), ()))
-            else:                            # the common case: split on single spaces
+                parts.append(["\0" + w for w in _WORD.findall(t.replace(" ", "▁"))])
+            else:                                    # the common case: split on single spaces
                 pieces = t.split(" ")
-                if prepend and pieces[0]: parts.append(((), pieces))
-                else: parts.append(((pieces[0],) if pieces[0] else (), pieces[1:]))
-        new_whole = set(chain.from_iterable(ws for ws, _ in parts)) - whole.keys()
-        new_after = set(chain.from_iterable(ps for _, ps in parts)) - after.keys()
-        todo = list(new_whole) + ["▁" + p for p in new_after]
-        if todo:
-            ids = (e.ids for e in self.cont.encode_batch_fast(todo, add_special_tokens=False))
-            whole.update(zip(new_whole, ids)); after.update(zip(new_after, ids))
-        wget, aget, flat = whole.__getitem__, after.__getitem__, chain.from_iterable
+                if not (prepend and pieces[0]): pieces[0] = "\0" + pieces[0]
+                parts.append(pieces)
+        new = set(chain.from_iterable(parts)).difference(ids)
+        if new:
+            new = list(new)
+            todo = [w[1:] if w[:1] == "\0" else "▁" + w for w in new]
+            ids.update(zip(new, (e.ids for e in self.cont.encode_batch_fast(todo, add_special_tokens=False))))
+        get, flat = ids.__getitem__, chain.from_iterable
         head, tail = specials
-        return [[*head, *flat(map(wget, ws)), *flat(map(aget, ps)), *tail] for ws, ps in parts]
+        return [[*head, *flat(map(get, ps)), *tail] for ps in parts]
 
     def _check(self):
         "Fail unless decode(prompt ids + continuation ids) is prompt + continuation for probe strings."
@@ -398,8 +400,21 @@ def dataset_fingerprint(tokenizer, records, max_length=512, strict=False) -> str
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:20]
 
 # %% ../nbs/04_tokenize_mask.ipynb #858410ae
+@contextmanager
+def _gc_paused():
+    "Pause the cyclic garbage collector while millions of small lists (none in a cycle) are built."
+    # otherwise it runs hundreds of times over an ever larger heap: half the time of a 52K-example tokenization
+    was = gc.isenabled()
+    gc.disable()
+    try: yield
+    finally:
+        if was: gc.enable()
+
 def _tokenize(enc, records, max_length, strict, source, check_boundary):
     "Check, format, batch-encode and assemble: (input_ids, prompt_lens, source_index, report)."
+    with _gc_paused(): return _tokenize_all(enc, records, max_length, strict, source, check_boundary)
+
+def _tokenize_all(enc, records, max_length, strict, source, check_boundary):
     dropped, good = Counter(), []
     for i, r in enumerate(records):
         reason = check_record(r, i, source, strict)
