@@ -170,18 +170,40 @@ def stage_train(folder:Path, cfg:dict, data:Path)->dict:
                 tokens_per_s=results.get("tokens_per_s"), peak_rss_mb=results.get("peak_rss_mb"),
                 loss_png="model/loss.png", command=" ".join(cmd))
 
-def stage_eval(folder:Path, cfg:dict, tuned:Path)->dict:
+def _model_key(name_or_path)->list:
+    "What identifies a model's weights: its alias, or its folder's files with their sizes and times."
+    p = Path(str(name_or_path))
+    if not p.is_dir(): return [str(name_or_path)]
+    return [str(p.resolve())] + sorted((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in p.iterdir() if f.is_file())
+
+def _eval_base(folder:Path, name:str, model:str, settings:dict, kw:dict)->dict:
+    "`alpaca_nb_eval` of the base model, or a re-score of the answers an earlier run of this stage saved with the same settings."
+    from alpaca_nb.eval import alpaca_nb_eval, _safe_name
+    saved = folder/_safe_name(name)/"model_outputs.json"
+    marker, key = saved.parent/"generated_with.json", _fingerprint([_model_key(model), settings])
+    if saved.exists() and marker.exists() and json.loads(marker.read_text()).get("fingerprint") == key:
+        res = alpaca_nb_eval(model=str(saved), model_name=name, **{k: v for k, v in kw.items() if k != "repetition_penalty"})
+        return {**res, "max_new_tokens": kw["max_new_tokens"], "repetition_penalty": kw.get("repetition_penalty", 1.0),
+                "reused_answers": True}
+    res = alpaca_nb_eval(model=model, model_name=name, **kw)
+    write_json_atomic(marker, dict(fingerprint=key, model=str(model), settings=settings))
+    return res
+
+def stage_eval(folder:Path, cfg:dict, tuned:Path, eval_set=None)->dict:
     "6. Base and fine-tuned model on the held-out set: reference metrics, and the judge when one is given."
     from alpaca_nb.eval import alpaca_nb_eval
     rp = cfg["eval_repetition_penalty"]
-    kw = dict(output_dir=str(folder), max_new_tokens=cfg["max_new_tokens"], batch_size=cfg["eval_batch_size"],
+    kw = dict(output_dir=str(folder), eval_set=eval_set, max_new_tokens=cfg["max_new_tokens"], batch_size=cfg["eval_batch_size"],
               limit=cfg["eval_limit"], judge_base_url=cfg["judge_base_url"], judge_model=cfg["judge_model"], quiet=cfg["quiet"],
               dtype=cfg["eval_dtype"] or "auto")
+    # the base model's answers depend on these alone: a rerun after a training change re-scores them instead of regenerating
+    settings = dict(eval_set=str(eval_set), eval_limit=cfg["eval_limit"], max_new_tokens=cfg["max_new_tokens"],
+                    batch_size=cfg["eval_batch_size"], dtype=cfg["eval_dtype"])
     base_path, res = str(cfg["model_name_or_path"]), {}
-    res["base"] = alpaca_nb_eval(model=base_path, model_name="base", repetition_penalty=rp, **kw)
+    res["base"] = _eval_base(folder, "base", base_path, dict(settings, repetition_penalty=rp), dict(kw, repetition_penalty=rp))
     res["tuned"] = alpaca_nb_eval(model=str(tuned), model_name="fine-tuned", repetition_penalty=rp, **kw)
     if rp != 1:   # the raw behaviour too: plain greedy decoding, no penalty
-        res["base_raw"] = alpaca_nb_eval(model=base_path, model_name="base, no penalty", **kw)
+        res["base_raw"] = _eval_base(folder, "base, no penalty", base_path, dict(settings, repetition_penalty=1.0), kw)
         res["tuned_raw"] = alpaca_nb_eval(model=str(tuned), model_name="fine-tuned, no penalty", **kw)
     return res
 
@@ -277,7 +299,7 @@ def run_pipeline(output_dir, # the run's folder; rerunning with the same folder 
 def _run_stages(out, cfg, seeds_path, seeds, eval_set, eval_items, t0):
     "The stages of `run_pipeline`, in order, each skipped when already complete."
     log = (lambda *a: None) if cfg["quiet"] else (lambda *a: print(*a, flush=True))
-    stages, fp = {}, _fingerprint([str(seeds_path), len(seeds), str(eval_set), len(eval_items)])
+    stages, fp = {}, _fingerprint([str(seeds_path), seeds, str(eval_set), eval_items])   # contents, not just names
     def stage(name, keys, fn):
         nonlocal fp
         rec = run_stage(name, out, dict(prev=fp, **{k: cfg[k] for k in keys}), fn, log=log)
@@ -295,7 +317,7 @@ def _run_stages(out, cfg, seeds_path, seeds, eval_set, eval_items, t0):
     stage("5_train", train_keys, lambda d: stage_train(d, cfg, out/"4_build"/"train.json"))
     stage("6_eval", ["eval_limit", "max_new_tokens", "eval_batch_size", "eval_dtype", "eval_repetition_penalty",
                      "judge_base_url", "judge_model"],
-          lambda d: stage_eval(d, cfg, out/"5_train"/"model"))
+          lambda d: stage_eval(d, cfg, out/"5_train"/"model", eval_set))
     report = write_report(out, cfg, stages, time.time() - t0)
     log(f"report: {report} (and report.html)")
     log("stage times: " + ", ".join(f"{k} {v['seconds']:.0f} s" for k, v in stages.items()) + f"; total {(time.time()-t0)/60:.1f} min")
