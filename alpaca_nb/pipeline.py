@@ -299,7 +299,7 @@ def run_pipeline(output_dir, # the run's folder; rerunning with the same folder 
 def _run_stages(out, cfg, seeds_path, seeds, eval_set, eval_items, t0):
     "The stages of `run_pipeline`, in order, each skipped when already complete."
     log = (lambda *a: None) if cfg["quiet"] else (lambda *a: print(*a, flush=True))
-    stages, fp = {}, _fingerprint([str(seeds_path), seeds, str(eval_set), eval_items])   # contents, not just names
+    stages, fp = {}, _fingerprint([seeds, eval_items])   # their contents: a moved file or package reruns nothing
     def stage(name, keys, fn):
         nonlocal fp
         rec = run_stage(name, out, dict(prev=fp, **{k: cfg[k] for k in keys}), fn, log=log)
