@@ -410,11 +410,9 @@ def _gc_paused():
     finally:
         if was: gc.enable()
 
+@_gc_paused()
 def _tokenize(enc, records, max_length, strict, source, check_boundary):
     "Check, format, batch-encode and assemble: (input_ids, prompt_lens, source_index, report)."
-    with _gc_paused(): return _tokenize_all(enc, records, max_length, strict, source, check_boundary)
-
-def _tokenize_all(enc, records, max_length, strict, source, check_boundary):
     dropped, good = Counter(), []
     for i, r in enumerate(records):
         reason = check_record(r, i, source, strict)
