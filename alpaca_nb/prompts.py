@@ -4,13 +4,15 @@
 
 # %% ../nbs/00_prompts.ipynb #c45f6a26
 from __future__ import annotations
-import json, os, re, string, tempfile
+import json, os, re, socket, string, tempfile, threading, time
+from datetime import datetime, timezone
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['PROMPT_DICT', 'GENERATION_PROMPT', 'BLOCKLIST', 'REJECT_REASONS', 'format_prompt', 'encode_prompt',
+__all__ = ['PROMPT_DICT', 'GENERATION_PROMPT', 'BLOCKLIST', 'REJECT_REASONS', 'LOCK_NAME', 'format_prompt', 'encode_prompt',
            'rule_reject_reason', 'parse_completion', 'InputError', 'data_path', 'load_seed_tasks', 'seed_records',
-           'read_records', 'check_out_folder', 'write_json_atomic', 'write_jsonl_atomic', 'read_jsonl', 'JsonlAppender']
+           'read_records', 'check_out_folder', 'write_json_atomic', 'write_jsonl_atomic', 'read_jsonl', 'JsonlAppender',
+           'FolderBusy', 'FolderLock', 'lock_folder']
 
 # %% ../nbs/00_prompts.ipynb #cc7845a0
 PROMPT_DICT = {
@@ -319,3 +321,102 @@ class JsonlAppender:
     def close(self): self._f.close()
     def __enter__(self): return self
     def __exit__(self, *exc): self.close()
+
+# %% ../nbs/00_prompts.ipynb #90af75cf
+LOCK_NAME = ".alpaca_nb.lock"
+
+class FolderBusy(InputError):
+    "An output folder is locked by another running process; the message names the holder."
+    def __init__(self, folder, # the locked folder
+                 holder:dict|None=None, # what the lock file says: pid, host, started, tool
+                ):
+        self.folder, self.holder = Path(folder), holder or {}
+        h = self.holder
+        who = (f"{h.get('tool') or 'another process'} (pid {h.get('pid', '?')} on host {h.get('host', '?')}, "
+               f"started {h.get('started', '?')})")
+        super().__init__(f"folder is in use by {who}; wait for it to finish or use another --output_dir", self.folder)
+
+# %% ../nbs/00_prompts.ipynb #b735d49f
+_held = {}                      # (pid, real folder path) -> state of a lock this process holds
+_held_guard = threading.Lock()
+
+def _read_holder(path:Path, tries:int=20)->dict:
+    "The holder info in a lock file; it may not be written yet (the holder just took the lock), so retry briefly."
+    for _ in range(tries):
+        try: info = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError: return {}
+        except (OSError, ValueError): info = None
+        if isinstance(info, dict): return info
+        time.sleep(0.05)
+    return {}
+
+def _take_flock(folder:Path, tool:str)->dict:
+    "Open, flock (non-blocking) and fill the lock file of `folder`: the state to release later."
+    import fcntl
+    created = [d for d in [folder, *folder.parents] if not d.exists()]
+    check_out_folder(folder, field="--output_dir")
+    try: folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e: raise InputError(f"cannot create the output folder ({e.strerror})", folder) from None
+    path = folder / LOCK_NAME
+    for _ in range(50):
+        try: fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        except OSError as e: raise InputError(f"cannot create the lock file ({e.strerror})", path) from None
+        try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise FolderBusy(folder, _read_holder(path)) from None
+        except OSError as e:
+            os.close(fd)
+            raise InputError(f"cannot lock the folder ({e.strerror}): the file system may not support locks", path) from None
+        try: st = os.stat(path)
+        except FileNotFoundError: st = None
+        fs = os.fstat(fd)
+        if st is not None and (st.st_dev, st.st_ino) == (fs.st_dev, fs.st_ino): break
+        os.close(fd)               # the previous holder removed the file between our open and our flock: try again
+    else: raise InputError("could not take the lock (the lock file keeps being replaced)", path)
+    info = dict(pid=os.getpid(), host=socket.gethostname(), tool=tool,
+                started=datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"))
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, (json.dumps(info) + "\n").encode("utf-8"), 0)   # a plain write: the kernel has it, no buffer to flush
+    return dict(fd=fd, path=path, created=created, depth=0, info=info)
+
+def _drop_flock(state:dict):
+    "Delete the lock file (still holding it), close it (which releases the lock), remove created folders left empty."
+    try: os.unlink(state["path"])
+    except FileNotFoundError: pass
+    os.close(state["fd"])
+    for d in state["created"]:                 # innermost first
+        try: d.rmdir()
+        except OSError: break                  # not empty (or gone): keep it and what is above it
+
+class FolderLock:
+    "A hold on the exclusive lock of an output folder (see `lock_folder`); `release()` or leave the `with` block to let go."
+    def __init__(self, key, state): self._key, self._state, self.released = key, state, False
+    @property
+    def folder(self)->Path: return self._state["path"].parent
+    @property
+    def info(self)->dict: return self._state["info"]
+    def release(self):
+        "Let go of this hold; the lock itself goes when the outermost hold in this process is released."
+        if self.released or os.getpid() != self._key[0]: return   # a forked child never releases its parent's lock
+        self.released = True
+        with _held_guard:
+            self._state["depth"] -= 1
+            if self._state["depth"]: return
+            del _held[self._key]
+            _drop_flock(self._state)
+    def __enter__(self): return self
+    def __exit__(self, *exc): self.release()
+    def __repr__(self): return f"FolderLock({str(self.folder)!r}, depth={self._state['depth']}, released={self.released})"
+
+def lock_folder(folder, # output folder, created if missing
+                tool:str="alpaca_nb", # name of the console script holding it, for the message
+               )->FolderLock:
+    "Take the exclusive lock on `folder` for this process (re-entrant), or raise `FolderBusy` at once naming the holder."
+    folder = Path(folder)
+    with _held_guard:
+        real = Path(os.path.realpath(folder))
+        key = (os.getpid(), str(real))
+        if key not in _held: _held[key] = _take_flock(folder, tool)
+        _held[key]["depth"] += 1
+        return FolderLock(key, _held[key])
