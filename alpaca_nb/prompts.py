@@ -178,7 +178,7 @@ def _json_lines(path):
     path = Path(path)
     if not path.exists(): raise InputError("no such file", path)
     if path.is_dir(): raise InputError("is a directory, expected a file", path)
-    text = path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8-sig")   # -sig: a byte-order mark (Windows editors write one) is not part of the text
     if not text.strip(): raise InputError("empty file", path)
     for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip(): continue
@@ -228,7 +228,7 @@ def read_records(path, # Alpaca JSON list, JSONL of records, or seed_tasks JSONL
     path = Path(path)
     if not path.exists(): raise InputError("no such file", path)
     if path.is_dir(): raise InputError("is a directory, expected a file", path)
-    text = path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8-sig")
     if not text.strip(): raise InputError("empty file", path)
     if text.lstrip().startswith("["):
         try: data = json.loads(text)
@@ -354,7 +354,7 @@ def _take_flock(folder:Path, tool:str)->dict:
     "Open, flock (non-blocking) and fill the lock file of `folder`: the state to release later."
     import fcntl
     created = [d for d in [folder, *folder.parents] if not d.exists()]
-    check_out_folder(folder, field="--output_dir")
+    check_out_folder(folder)
     try: folder.mkdir(parents=True, exist_ok=True)
     except OSError as e: raise InputError(f"cannot create the output folder ({e.strerror})", folder) from None
     path = folder / LOCK_NAME
