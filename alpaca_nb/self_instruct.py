@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from urllib.parse import urlsplit, urlunsplit
 from fastcore.script import call_parse, is_cli
 from .prompts import (GENERATION_PROMPT, InputError, JsonlAppender, check_out_folder, encode_prompt, load_seed_tasks,
-                               parse_completion, seed_records, write_json_atomic)
+                               lock_folder, parse_completion, seed_records, write_json_atomic)
 from .filtering import DedupIndex
 
 # %% auto #0
@@ -719,20 +719,16 @@ def _generate(a, seeds:list, out_dir:Path, t0:float)->dict:
 
 # %% ../nbs/01_self_instruct.ipynb #b1ca77cd
 def _generate_fresh_or_resumed(a, seeds:list, out_dir:Path, t0:float)->dict:
-    "`_generate`, after checking `out_dir`; a fresh run that fails before keeping anything leaves no files behind."
+    "`_generate`, holding the lock on `out_dir`; a fresh run that fails before keeping anything leaves no files behind."
     check_out_folder(out_dir, field="--output_dir")
-    created = [d for d in [out_dir, *out_dir.parents] if not d.exists()]
-    try: out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as e: raise InputError(f"cannot create the output folder ({e.strerror})", out_dir, field="--output_dir") from None
-    fresh = not (out_dir / "regen.jsonl").exists()
-    try: return _generate(a, seeds, out_dir, t0)
-    except BaseException:
-        log = out_dir / "regen.jsonl"
-        if fresh and log.exists() and log.stat().st_size == 0:   # nothing was kept: nothing to resume from
-            for name in ("regen.jsonl", "regen.json", "summary.json"): (out_dir / name).unlink(missing_ok=True)
-            for d in created:                                        # folders this run made, innermost first
-                if d.exists() and not any(d.iterdir()): d.rmdir()
-        raise
+    with lock_folder(out_dir, tool="alpaca_nb_generate"):   # a second run on this folder stops here; a folder it made goes if left empty
+        fresh = not (out_dir / "regen.jsonl").exists()
+        try: return _generate(a, seeds, out_dir, t0)
+        except BaseException:
+            log = out_dir / "regen.jsonl"
+            if fresh and log.exists() and log.stat().st_size == 0:   # nothing was kept: nothing to resume from
+                for name in ("regen.jsonl", "regen.json", "summary.json"): (out_dir / name).unlink(missing_ok=True)
+            raise
 
 # %% ../nbs/01_self_instruct.ipynb #c623cfa9
 @call_parse
