@@ -23,7 +23,9 @@ __all__ = ['FSDP_STRATEGIES', 'FSDP_OPTIONS', 'SCHEDULES', 'STRATEGIES', 'REPORT
            'local_numel', 'epoch_order', 'global_batch', 'micro_batches', 'pad_batch', 'pack_batch', 'load_examples',
            'lr_factor', 'make_optimizer', 'rng_state', 'set_rng_state', 'list_checkpoints', 'save_checkpoint',
            'load_checkpoint', 'resolve_resume', 'save_hf_model', 'reporter_names', 'open_reporters', 'plot_loss',
-           'precision_context', 'prepare_model', 'evaluate', 'peak_memory', 'train', 'check_args', 'alpaca_nb_train']
+           'safetensors_entries', 'read_rows', 'local_rows', 'init_buffers', 'init_lora', 'fill_from_checkpoint',
+           'load_shards', 'precision_context', 'prepare_model', 'evaluate', 'peak_memory', 'train', 'check_args',
+           'alpaca_nb_train']
 
 # %% ../nbs/05_fsdp_train.ipynb #2ed56b57
 class TrainArgError(ValueError):
@@ -435,24 +437,208 @@ def plot_loss(metrics_path, png_path) -> Path|None:
     fig.tight_layout(); fig.savefig(png_path, dpi=100)
     return Path(png_path)
 
+# %% ../nbs/05_fsdp_train.ipynb #7c7c56e5
+_ST_DTYPES = {"F64": torch.float64, "F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16,
+              "I64": torch.int64, "I32": torch.int32, "I16": torch.int16, "I8": torch.int8, "U8": torch.uint8,
+              "BOOL": torch.bool}
+
+def safetensors_entries(model_dir) -> dict:
+    "Where each tensor of a safetensors checkpoint lies: name → `file`, `dtype`, `shape`, `offset` (bytes); {} if none."
+    d = Path(model_dir)
+    index = d/"model.safetensors.index.json"
+    if index.exists(): files = sorted(set(json.loads(index.read_text())["weight_map"].values()))
+    else: files = ["model.safetensors"] if (d/"model.safetensors").exists() else []
+    entries = {}
+    for name in files:
+        with open(d/name, "rb") as f:  # 8 bytes of header length, a JSON header, then the raw little-endian data
+            n = int.from_bytes(f.read(8), "little")
+            header = json.loads(f.read(n))
+        for k, v in header.items():
+            if k == "__metadata__": continue
+            if v["dtype"] not in _ST_DTYPES: raise TrainArgError(f"{d/name}: tensor {k}: unsupported dtype {v['dtype']}")
+            entries[k] = AttrDict(file=d/name, dtype=_ST_DTYPES[v["dtype"]], shape=tuple(v["shape"]),
+                                  offset=8 + n + v["data_offsets"][0])
+    return entries
+
+def read_rows(entry:dict,       # from `safetensors_entries`
+              start:int, stop:int, # rows [start, stop) of the tensor's first dimension
+              out=None,         # tensor to fill (any dtype and device); None = a new one in the file's dtype
+              chunk_bytes:int=2**26, # read at most this much at a time (bounds the staging buffer)
+             ) -> torch.Tensor:
+    "Rows `start:stop` of a checkpoint tensor, read with plain file I/O: nothing else of the file enters memory."
+    rest = entry.shape[1:]
+    row_bytes = math.prod(rest) * entry.dtype.itemsize
+    if out is None: out = torch.empty((stop - start, *rest), dtype=entry.dtype)
+    direct = out.device.type == "cpu" and out.dtype == entry.dtype and out.is_contiguous()
+    step = max(1, chunk_bytes // max(1, row_bytes))
+    with open(entry.file, "rb", buffering=0) as f:
+        for a in range(start, stop, step):
+            b = min(stop, a + step)
+            f.seek(entry.offset + a * row_bytes)
+            if direct: dst, buf = out[a - start:b - start], None
+            else: buf = torch.empty((b - a, *rest), dtype=entry.dtype); dst = buf
+            view = memoryview(dst.view(-1).view(torch.uint8).numpy()) if dst.numel() else memoryview(bytearray())
+            got = f.readinto(view)
+            if got != len(view): raise TrainArgError(f"{entry.file}: truncated file (wanted {len(view)} bytes at {f.tell() - got}, got {got})")
+            if buf is not None: out[a - start:b - start].copy_(buf)
+    return out
+
+# %% ../nbs/05_fsdp_train.ipynb #5da5e6b2
+def local_rows(t) -> tuple:
+    "The rows `(start, stop)` of the full tensor that this rank holds of `t` (a DTensor sharded on dim 0, or a plain tensor)."
+    n = t.shape[0] if t.dim() else 1
+    if not hasattr(t, "placements"): return 0, n
+    start, stop = 0, n
+    for mesh_dim, pl in enumerate(t.placements):
+        if pl.is_replicate(): continue
+        if not (pl.is_shard() and pl.dim == 0): raise NotImplementedError(f"placement {pl} (only Shard(0) and Replicate)")
+        size, coord = t.device_mesh.size(mesh_dim), t.device_mesh.get_local_rank(mesh_dim)
+        rows = stop - start
+        chunk = -(-rows // size)               # torch.chunk's split, which FSDP2 uses
+        a = min(coord * chunk, rows); b = min(a + chunk, rows)
+        start, stop = start + a, start + b
+    return start, stop
+
+def _local(t):
+    "The part of `t` this rank stores (a plain tensor: itself)."
+    return t.to_local() if hasattr(t, "to_local") else t
+
+def _checkpoint_key(aliases:list, entries:dict, prefix:str):
+    "The checkpoint name of a parameter known in the model under `aliases` (LoRA's base_layer and the base-model prefix undone)."
+    for name in aliases:
+        plain = name.replace(".base_layer.", ".")
+        for k in (name, plain, plain[len(prefix) + 1:] if prefix and plain.startswith(prefix + ".") else f"{prefix}.{plain}"):
+            if k in entries: return k
+    return None
+
+def _mean_rows(entry:dict, n:int, chunk_rows:int=4096) -> torch.Tensor:
+    "Mean of the first `n` rows of a checkpoint tensor, read a chunk at a time (float64 sums)."
+    total = torch.zeros(entry.shape[1:], dtype=torch.float64)
+    for a in range(0, n, chunk_rows): total += read_rows(entry, a, min(n, a + chunk_rows)).double().sum(0)
+    return total / n
+
+def init_buffers(lm) -> list:
+    "Recompute the non-persistent buffers (rotary frequencies, embedding scales) of a model built on the meta device."
+    owners, filled = {}, []
+    for mname, m in lm.named_modules():
+        for bname in m._non_persistent_buffers_set:
+            b = m._buffers.get(bname)
+            if b is None or b.dtype == torch.bool: continue
+            b.fill_(float("nan") if b.is_floating_point() else torch.iinfo(b.dtype).min)  # marks what is not recomputed
+            owners[mname] = m; filled.append((f"{mname}.{bname}".lstrip("."), m, bname))
+    params = list(lm.parameters())
+    flags = [getattr(p, "_is_hf_initialized", None) for p in params]
+    for p in params: p._is_hf_initialized = True  # transformers' init functions then leave the parameters alone
+    try:
+        with torch.no_grad():
+            for m in owners.values(): lm._init_weights(m)  # how transformers itself initializes buffers after a meta load
+    finally:
+        for p, f in zip(params, flags):
+            if f is None: del p._is_hf_initialized
+            else: p._is_hf_initialized = f
+    for name, m, bname in filled:
+        b = m._buffers[bname]
+        if (b.isnan() if b.is_floating_point() else b == torch.iinfo(b.dtype).min).any():
+            raise TrainArgError(f"{type(lm).__name__}: buffer {name} is not recomputed by the model's _init_weights, so it "
+                                "cannot be built on the meta device; run in one process, or report the model class")
+    return [n for n, _, _ in filled]
+
+def init_lora(lm, seed:int) -> int:
+    "Initial values of the LoRA adapters of `lm` (A Kaiming-uniform from `seed`, B zero), the same on any number of ranks."
+    g, n = torch.Generator().manual_seed(seed), 0
+    with torch.no_grad():
+        for name, p in lm.named_parameters():
+            if ".lora_A." in name or ".lora_embedding_A." in name:
+                full = torch.empty(p.shape, dtype=p.dtype)
+                nn.init.kaiming_uniform_(full, a=math.sqrt(5), generator=g)  # peft's default for A
+            elif ".lora_B." in name or ".lora_embedding_B." in name: full = torch.zeros(p.shape, dtype=p.dtype)
+            else: continue
+            a, b = local_rows(p)
+            _local(p).copy_(full[a:b]); n += 1
+    return n
+
+def fill_from_checkpoint(lm,             # a model built on the meta device, sharded, then `to_empty`: storage without values
+                         model_dir,      # the safetensors checkpoint it was built from
+                         new_rows=(),    # embedding rows added for new special tokens (they get the mean of the trained rows)
+                         n_trained:int=None, # how many leading embedding rows are trained ones (the mean's rows)
+                        ) -> int:
+    "Fill this rank's shards of `lm`'s parameters and persistent buffers from `model_dir`, reading only its own rows; bytes read."
+    entries = safetensors_entries(model_dir)
+    prefix = getattr(lm, "base_model_prefix", "") or ""
+    tensors = {}  # id -> (tensor, all its names): tied parameters are filled once
+    named = list(lm.named_parameters(remove_duplicate=False))
+    persistent = set(lm.state_dict(keep_vars=True))
+    named += [(n, b) for n, b in lm.named_buffers(remove_duplicate=False) if n in persistent]
+    for n, t in named: tensors.setdefault(id(t), (t, []))[1].append(n)
+    emb = {id(lm.get_input_embeddings().weight)}
+    if lm.get_output_embeddings() is not None: emb.add(id(lm.get_output_embeddings().weight))
+    nbytes, missing = 0, []
+    with torch.no_grad():
+        for tid, (t, names) in tensors.items():
+            if any(".lora_" in n for n in names): continue  # adapters: `init_lora`
+            key = _checkpoint_key(names, entries, prefix)
+            if key is None: missing.append(names[0]); continue
+            e, (start, stop), local = entries[key], local_rows(t), _local(t)
+            rows = e.shape[0] if e.shape else 1
+            if tuple(e.shape[1:]) != tuple(t.shape[1:]) or (rows != (t.shape[0] if t.dim() else 1) and tid not in emb):
+                raise TrainArgError(f"{e.file}: tensor {key} has shape {list(e.shape)}, the model's {names[0]} {list(t.shape)}")
+            top = max(start, min(stop, rows))     # rows beyond the checkpoint's are new tokens' rows
+            if not t.dim(): local.copy_(read_rows(e, 0, 1).reshape(()))
+            else: read_rows(e, start, top, out=local[:top - start])
+            nbytes += (top - start) * math.prod(e.shape[1:]) * e.dtype.itemsize
+            if tid in emb and (mine := [r - start for r in new_rows if start <= r < stop]):
+                local[mine] = _mean_rows(e, n_trained).to(local.dtype).to(local.device)
+    if missing:
+        raise TrainArgError(f"{model_dir}: the checkpoint has no tensor for the model's {missing[0]}"
+                            + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
+    return nbytes
+
+def load_shards(net,         # the sharded root module (built on the meta device)
+                prepared,    # from `prepare_model(..., meta=True)`
+                device,      # where the shards live (the rank's device; the CPU with FSDP's CPU offload)
+                buffer_device=None, # where the buffers live (default: `device`)
+               ) -> dict:
+    "Give a model sharded on the meta device its storage and values: each rank reads its own rows of the checkpoint."
+    lm = prepared.model
+    tied = lm.get_output_embeddings() is not None and lm.get_output_embeddings().weight is lm.get_input_embeddings().weight
+    net.to_empty(device=device)
+    if buffer_device is not None and buffer_device != device:
+        for m in lm.modules():
+            for k, b in m._buffers.items():
+                if b is not None: m._buffers[k] = b.to(buffer_device)
+    if tied and lm.get_output_embeddings().weight is not lm.get_input_embeddings().weight:
+        raise RuntimeError("the tied input and output embeddings came apart while the model got its storage")
+    buffers = init_buffers(lm)
+    nbytes = fill_from_checkpoint(lm, prepared.path, prepared.new_rows, prepared.n_trained)
+    return dict(bytes_read=nbytes, buffers=buffers, lora=init_lora(lm, prepared.seed))
+
 # %% ../nbs/05_fsdp_train.ipynb #a27fc0e9
 def precision_context(device, bf16:bool, fsdp_bf16:bool):
     "bf16 autocast for forward passes, unless FSDP's mixed precision already computes in bf16."
     if bf16 and not fsdp_bf16: return torch.autocast(device.type, dtype=torch.bfloat16)
     return contextlib.nullcontext()
 
-def prepare_model(cfg, quiet=False) -> tuple:
-    "Load `(model, tokenizer)` for training: pad token added, LoRA, frozen embeddings, checkpointing as asked."
+def prepare_model(cfg,         # validated flags
+                  quiet=False, # no progress bars
+                  meta=False,  # build the model on the meta device (no weights yet; `load_shards` fills them after sharding)
+                 ) -> AttrDict:
+    "The model and tokenizer for training (pad token added, LoRA, frozen embeddings, checkpointing as asked) and where its weights come from."
     from alpaca_nb.models import resolve_model
     from alpaca_nb.tokenization import add_missing_special_tokens
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, GenerationConfig
     from transformers.utils import logging as hf_logging
     if quiet: hf_logging.disable_progress_bar()
     try: path = resolve_model(cfg.model_name_or_path)
     except FileNotFoundError as e: raise TrainArgError(f"--model_name_or_path: {e}") from None
-    lm = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
+    meta = bool(meta and safetensors_entries(path))  # a checkpoint without safetensors files: every rank loads it whole
+    if meta:
+        with torch.device("meta"): lm = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(path), dtype=torch.float32)
+        if (path/"generation_config.json").exists(): lm.generation_config = GenerationConfig.from_pretrained(path)
+    else: lm = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
     tok = AutoTokenizer.from_pretrained(path)
-    add_missing_special_tokens(tok, lm)
+    rows, n_tok = lm.get_input_embeddings().weight.shape[0], len(tok)
+    add_missing_special_tokens(tok, lm)  # on the meta device only the shapes change; `load_shards` writes the mean rows
+    new_rows = sorted(set(range(rows, lm.get_input_embeddings().weight.shape[0])) | set(range(min(rows, n_tok), len(tok))))
     if cfg.lora_r:
         from peft import LoraConfig, get_peft_model
         lora = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha or 2 * cfg.lora_r, lora_dropout=cfg.lora_dropout,
@@ -460,13 +646,15 @@ def prepare_model(cfg, quiet=False) -> tuple:
         with warnings.catch_warnings():  # peft still calls transformers' deprecated checkpointing names
             warnings.simplefilter("ignore", FutureWarning)
             lm = get_peft_model(lm, lora).get_base_model()  # the model itself, now with adapters inside
+        if not meta: init_lora(lm, cfg.seed)
     if cfg.freeze_embeddings: lm.get_input_embeddings().weight.requires_grad_(False)
     if cfg.gradient_checkpointing:
         if hasattr(lm, "activation_checkpointing_enable"):  # transformers >= 5.x name
             lm.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
         else: lm.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     lm.train()
-    return lm, tok
+    return AttrDict(model=lm, tokenizer=tok, path=path, meta=meta, new_rows=new_rows, n_trained=min(rows, n_tok),
+                    seed=cfg.seed)
 
 def evaluate(net, examples, env, batch_size:int, collate, ctx) -> float:
     "Mean supervised-token loss of `net` on `examples`, split over the ranks."
@@ -485,14 +673,19 @@ def evaluate(net, examples, env, batch_size:int, collate, ctx) -> float:
     net.train()
     return (total[0] / total[1].clamp(min=1)).item()
 
-def peak_memory(env) -> dict:
-    "Peak resident memory (MB) summed over the ranks and of the largest rank; peak CUDA memory allocated on a GPU rank."
+def _rss_mb() -> float:
+    "Peak resident memory of this process so far, MB."
     import resource
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # Linux reports KiB
-    total, top = (torch.tensor([rss], dtype=torch.float64, device=env.device) for _ in range(2))
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # Linux reports KiB
+
+def peak_memory(env, after_load:float=None) -> dict:
+    "Peak resident memory (MB) summed over the ranks and of the largest rank (also once the model was loaded); peak CUDA memory on a GPU rank."
+    total, top, load = (torch.tensor([v], dtype=torch.float64, device=env.device) for v in (_rss_mb(), _rss_mb(), after_load or 0.0))
     if env.distributed:
         dist.all_reduce(total, op=dist.ReduceOp.SUM); dist.all_reduce(top, op=dist.ReduceOp.MAX)
+        dist.all_reduce(load, op=dist.ReduceOp.MAX)
     out = dict(peak_rss_mb=round(total.item(), 1), peak_rss_mb_max_rank=round(top.item(), 1))
+    if after_load is not None: out["peak_rss_mb_after_load_max_rank"] = round(load.item(), 1)
     if env.device.type == "cuda": out["peak_cuda_mb"] = round(torch.cuda.max_memory_allocated(env.device) / 2**20, 1)
     return out
 
@@ -539,7 +732,8 @@ def _train(cfg, env):
     random.seed(cfg.seed); np.random.seed(cfg.seed); torch.manual_seed(cfg.seed)
 
     # 1-2. model, tokenizer, sharding
-    lm, tok = prepare_model(cfg, quiet=cfg.disable_tqdm or env.rank != 0)
+    prepared = prepare_model(cfg, quiet=cfg.disable_tqdm or env.rank != 0, meta=env.distributed)
+    lm, tok = prepared.model, prepared.tokenizer
     layer_names = wrap_class_names(lm, cfg.fsdp_transformer_layer_cls_to_wrap)
     unit_names = [n for n, m in lm.named_modules() if type(m).__name__ in layer_names]
     fsdp = parse_fsdp(cfg.fsdp)
@@ -549,10 +743,13 @@ def _train(cfg, env):
         if fsdp.offload and not cuda: say("notice: --fsdp offload keeps GPU state in CPU memory; on CPU it is there already")
         shard_model(net, layer_names if fsdp.auto_wrap else [], device_mesh(env, fsdp.strategy),
                     fsdp.strategy, bf16_params=fsdp_bf16, offload=fsdp.offload and cuda)
+        if prepared.meta:  # FSDP's CPU offload keeps the shards in host memory, the buffers on the GPU
+            load_shards(net, prepared, torch.device("cpu") if fsdp.offload and cuda else env.device, env.device)
     else:
         if cfg.fsdp: say("notice: one process, nothing to shard; start with torchrun --nproc_per_node=N for FSDP")
         net.to(env.device)
     ctx = precision_context(env.device, cfg.bf16, fsdp_bf16)
+    rss_loaded = _rss_mb()
 
     # 3. data, schedule, resumption
     collate = partial(pack_batch if cfg.packing else pad_batch, pad_token_id=tok.pad_token_id)
@@ -663,7 +860,7 @@ def _train(cfg, env):
     save_hf_model(lm, tok, out, env, unit_names)
     results = dict(global_step=step, steps_this_run=step - start_step, train_loss=train_loss, eval_loss=eval_loss,
                    supervised_tokens=run_tokens, train_seconds=train_seconds,
-                   tokens_per_s=run_tokens / train_seconds if step > start_step else None, **peak_memory(env))
+                   tokens_per_s=run_tokens / train_seconds if step > start_step else None, **peak_memory(env, rss_loaded))
     png = None
     if env.rank == 0:
         log_file.close()
