@@ -9,13 +9,14 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from fastcore.script import call_parse, is_cli, store_true
-from .prompts import InputError, JsonlAppender, check_out_folder, data_path, format_prompt, write_json_atomic
+from .prompts import InputError, JsonlAppender, check_out_folder, data_path, format_prompt, lock_folder, write_json_atomic
 
 # %% auto #0
-__all__ = ['JUDGE_PROMPT', 'EvalError', 'load_eval_set', 'task_text', 'generate_outputs', 'generate_outputs_api',
-           'write_model_outputs', 'has_repetition', 'distinct_n', 'reference_metrics', 'judge_prompt', 'parse_verdict',
-           'judge_pairs', 'win_rate', 'length_controlled_win_rate', 'judge_summary', 'leaderboard',
-           'leaderboard_markdown', 'plot_leaderboard', 'collect_results', 'write_report', 'alpaca_nb_eval']
+__all__ = ['JUDGE_PROMPT', 'LENGTH_ADJUSTED_NOTE', 'EvalError', 'load_eval_set', 'task_text', 'generate_outputs',
+           'generate_outputs_api', 'write_model_outputs', 'has_repetition', 'distinct_n', 'reference_metrics',
+           'judge_prompt', 'parse_verdict', 'judge_pairs', 'win_rate', 'length_adjusted_win_rate', 'judge_summary',
+           'leaderboard', 'leaderboard_markdown', 'plot_leaderboard', 'collect_results', 'write_report',
+           'alpaca_nb_eval']
 
 # %% ../nbs/06_eval.ipynb #3c30e1f2
 class EvalError(RuntimeError):
@@ -414,11 +415,11 @@ def win_rate(scores:list) -> dict:
     se = 100 * statistics.stdev(s) / math.sqrt(n) if n > 1 else float("nan")
     return dict(win_rate=wr, standard_error=se, n=n)
 
-def length_controlled_win_rate(scores:list, # pair scores (None = failed, skipped)
-                               model_words:list, # words in the model's answer of each pair
-                               reference_words:list, # words in the reference answer of each pair
-                               ridge:float=0.1, # L2 penalty on the length slope
-                              ) -> float:
+def length_adjusted_win_rate(scores:list, # pair scores (None = failed, skipped)
+                             model_words:list, # words in the model's answer of each pair
+                             reference_words:list, # words in the reference answer of each pair
+                             ridge:float=0.1, # L2 penalty on the length slope
+                            ) -> float:
     "Win rate ×100 predicted for equal lengths by a logistic fit of score on relative length difference."
     import numpy as np
     rows = [(s, (m - r) / (m + r) if m + r else 0.0) for s, m, r in zip(scores, model_words, reference_words) if s is not None]
@@ -437,22 +438,26 @@ def length_controlled_win_rate(scores:list, # pair scores (None = failed, skippe
     return float(100 / (1 + math.exp(-beta[0])))
 
 def judge_summary(pairs:list) -> dict:
-    "Win rate, standard error, length-controlled win rate and failure counts of `judge_pairs` results."
+    "Win rate, standard error, length-adjusted win rate and failure counts of `judge_pairs` results."
     scores = [p["score"] for p in pairs]
     wr = win_rate(scores)
-    lc = length_controlled_win_rate(scores, [len(p["output"].split()) for p in pairs],
-                                    [len(p["reference"].split()) for p in pairs])
+    adj = length_adjusted_win_rate(scores, [len(p["output"].split()) for p in pairs],
+                                   [len(p["reference"].split()) for p in pairs])
     judgements = [j for p in pairs for j in p["judgements"]]
-    return dict(win_rate=wr["win_rate"], standard_error=wr["standard_error"], lc_win_rate=lc,
+    return dict(win_rate=wr["win_rate"], standard_error=wr["standard_error"], length_adjusted_win_rate=adj,
                 n_pairs=len(pairs), n_judged=wr["n"], failed_pairs=len(pairs) - wr["n"],
                 failed_judgements=sum(j["winner"] is None for j in judgements),
                 wins=sum(s == 1 for s in scores if s is not None), ties=sum(s == 0.5 for s in scores if s is not None))
 
 # %% ../nbs/06_eval.ipynb #5f15907b
 _COLUMNS = [("model", "model", "{}"), ("win_rate", "win rate %", "{:.1f}"), ("standard_error", "± se", "{:.1f}"),
-            ("lc_win_rate", "LC win rate %", "{:.1f}"), ("rouge_l", "ROUGE-L", "{:.3f}"),
+            ("length_adjusted_win_rate", "length-adj. win rate %", "{:.1f}"), ("rouge_l", "ROUGE-L", "{:.3f}"),
             ("ended_with_eos", "ended with EOS", "{:.0%}"), ("repetition", "repetition", "{:.0%}"),
             ("distinct_2", "distinct-2", "{:.2f}"), ("mean_words", "mean words", "{:.1f}"), ("n", "n", "{}")]
+
+LENGTH_ADJUSTED_NOTE = ("*length-adj. win rate*: the win rate that a logistic fit of the pair scores on the relative length "
+                        "difference predicts for answers of equal length; not AlpacaEval's length-controlled (LC) win rate, "
+                        "and not comparable with its leaderboard.")
 
 def _nan(v): return v is None or (isinstance(v, float) and math.isnan(v))
 
@@ -467,7 +472,9 @@ def leaderboard_markdown(results:list) -> str:
     rows = leaderboard(results)
     head = "| " + " | ".join(h for _, h, _ in _COLUMNS) + " |\n|" + "|".join("---" for _ in _COLUMNS) + "|\n"
     cell = lambda r, k, f: "" if _nan(r.get(k)) else f.format(r[k])
-    return head + "".join("| " + " | ".join(cell(r, k, f) for k, _, f in _COLUMNS) + " |\n" for r in rows)
+    table = head + "".join("| " + " | ".join(cell(r, k, f) for k, _, f in _COLUMNS) + " |\n" for r in rows)
+    if all(_nan(r.get("length_adjusted_win_rate")) for r in rows): return table
+    return table + "\n" + LENGTH_ADJUSTED_NOTE + "\n"
 
 # %% ../nbs/06_eval.ipynb #120a9bd1
 def _replace_atomically(path, write) -> Path:
@@ -503,9 +510,12 @@ def plot_leaderboard(results:list, path) -> Path:
     try: return _replace_atomically(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
     finally: plt.close(fig)
 
+_RENAMED_KEYS = {"lc_win_rate": "length_adjusted_win_rate"}   # metrics.json files written before a key was renamed
+
 def collect_results(output_dir) -> list:
-    "All `<output_dir>/*/metrics.json` results."
-    return [json.loads(p.read_text()) for p in sorted(Path(output_dir).glob("*/metrics.json"))]
+    "All `<output_dir>/*/metrics.json` results (keys of older files read under their current names)."
+    return [{_RENAMED_KEYS.get(k, k): v for k, v in json.loads(p.read_text(encoding="utf-8")).items()}
+            for p in sorted(Path(output_dir).glob("*/metrics.json"))]
 
 def write_report(output_dir) -> dict:
     "Write `leaderboard.md`, `leaderboard.csv` and `leaderboard.png` (each atomically) for every model in `output_dir`."
@@ -546,43 +556,44 @@ def _evaluate(model, base_url, model_name, eval_set, reference, judge_base_url, 
     if dtype not in (None, "auto", "float32", "bfloat16", "float16"):
         raise InputError(f"expected auto, float32, bfloat16 or float16, got {dtype!r}", field="--dtype")
     check_out_folder(output_dir, field="--output_dir")
-    items = load_eval_set(eval_set, limit=limit)
-    if model is not None and str(model).endswith(".json") and Path(model).is_file():
-        outputs = _align(load_eval_set(model), items, model)
-        name = model_name or outputs[0].get("generator") or Path(model).parent.name
-        max_new_tokens = None  # not generated here
-    elif base_url:
-        name = model_name
-        outputs = generate_outputs_api(base_url, model_name, items, max_new_tokens=max_new_tokens,
-                                       temperature=temperature if do_sample else 0.0, concurrency=concurrency,
-                                       seed=seed, progress=not quiet)
-    else:
-        if str(model) not in ("tiny", "default") and not Path(model).is_dir():
-            raise InputError("not a model directory, 'tiny', 'default' or a model_outputs.json", model, field="--model")
-        name = model_name or _generator_name(model)
-        outputs = generate_outputs(model, items, batch_size=batch_size, max_new_tokens=max_new_tokens, do_sample=do_sample,
-                                   temperature=temperature, seed=seed, generator=name, progress=not quiet,
-                                   repetition_penalty=repetition_penalty, dtype=None if dtype in (None, "auto") else dtype)
-    folder = Path(output_dir)/_safe_name(name)
-    outputs = [{**o, "generator": name} for o in outputs]
-    write_model_outputs(folder/"model_outputs.json", outputs)
-    result = dict(model=name, **reference_metrics(outputs, [it["output"] for it in items]),
-                  eval_set=str(eval_set or "alpaca_nb"), max_new_tokens=max_new_tokens,
-                  repetition_penalty=repetition_penalty if model is not None and max_new_tokens is not None else None)
-    if judge_base_url:
-        if reference: refs, ref_name = [r["output"] for r in _align(load_eval_set(reference), items, reference)], reference
+    with lock_folder(output_dir, tool="alpaca_nb_eval"):   # one writer of the folder (its models and leaderboard) at a time
+        items = load_eval_set(eval_set, limit=limit)
+        if model is not None and str(model).endswith(".json") and Path(model).is_file():
+            outputs = _align(load_eval_set(model), items, model)
+            name = model_name or outputs[0].get("generator") or Path(model).parent.name
+            max_new_tokens = None  # not generated here
+        elif base_url:
+            name = model_name
+            outputs = generate_outputs_api(base_url, model_name, items, max_new_tokens=max_new_tokens,
+                                           temperature=temperature if do_sample else 0.0, concurrency=concurrency,
+                                           seed=seed, progress=not quiet)
         else:
-            if any(it["output"] is None for it in items): raise InputError("the eval set has no reference outputs; give --reference", eval_set)
-            refs, ref_name = [it["output"] for it in items], items[0].get("generator", "reference")
-        pairs = judge_pairs([task_text(it) for it in items], [o["output"] for o in outputs], refs, judge_base_url, judge_model,
-                            cache_dir=Path(output_dir)/"judge_cache", chat=not judge_completions, concurrency=concurrency,
-                            seed=seed, progress=not quiet)
-        write_json_atomic(folder/"judgements.json", pairs)
-        result.update(judge_summary(pairs), judge_model=judge_model, reference=str(ref_name))
-    write_json_atomic(folder/"metrics.json", result)
-    report = write_report(output_dir)
-    if not quiet: print(report["markdown"].read_text())
-    return result
+            if str(model) not in ("tiny", "default") and not Path(model).is_dir():
+                raise InputError("not a model directory, 'tiny', 'default' or a model_outputs.json", model, field="--model")
+            name = model_name or _generator_name(model)
+            outputs = generate_outputs(model, items, batch_size=batch_size, max_new_tokens=max_new_tokens, do_sample=do_sample,
+                                       temperature=temperature, seed=seed, generator=name, progress=not quiet,
+                                       repetition_penalty=repetition_penalty, dtype=None if dtype in (None, "auto") else dtype)
+        folder = Path(output_dir)/_safe_name(name)
+        outputs = [{**o, "generator": name} for o in outputs]
+        write_model_outputs(folder/"model_outputs.json", outputs)
+        result = dict(model=name, **reference_metrics(outputs, [it["output"] for it in items]),
+                      eval_set=str(eval_set or "alpaca_nb"), max_new_tokens=max_new_tokens,
+                      repetition_penalty=repetition_penalty if model is not None and max_new_tokens is not None else None)
+        if judge_base_url:
+            if reference: refs, ref_name = [r["output"] for r in _align(load_eval_set(reference), items, reference)], reference
+            else:
+                if any(it["output"] is None for it in items): raise InputError("the eval set has no reference outputs; give --reference", eval_set)
+                refs, ref_name = [it["output"] for it in items], items[0].get("generator", "reference")
+            pairs = judge_pairs([task_text(it) for it in items], [o["output"] for o in outputs], refs, judge_base_url, judge_model,
+                                cache_dir=Path(output_dir)/"judge_cache", chat=not judge_completions, concurrency=concurrency,
+                                seed=seed, progress=not quiet)
+            write_json_atomic(folder/"judgements.json", pairs)
+            result.update(judge_summary(pairs), judge_model=judge_model, reference=str(ref_name))
+        write_json_atomic(folder/"metrics.json", result)
+        report = write_report(output_dir)
+        if not quiet: print(report["markdown"].read_text())
+        return result
 
 @call_parse
 def alpaca_nb_eval(model:str=None, # local checkpoint dir, "tiny", "default" (Gemma 3 270M), or an existing model_outputs.json
