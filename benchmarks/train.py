@@ -7,6 +7,11 @@ to their longest example, logits computed for every position (full vocabulary), 
 Both train the same model on the same examples for one epoch with the same global batch and learning
 rate; each runs in its own subprocess so that its peak memory (max RSS) is its own.
 
+When TRL is installed (it is never a dependency), its `SFTTrainer` runs too, as a user would pick it
+instead: the same examples as prompt/completion pairs (our prompt template, the response as completion),
+loss on the completion only, bf16, no gradient checkpointing, same global batch, one epoch, same learning
+rate and cosine schedule with 3% warm-up; `--trl-packing` adds its `packing=True`.
+
 Ours runs twice: as one process using every core as threads (as the original does), and as --ranks FSDP
 ranks under torchrun (default: one per core), which is how the recipe is meant to use a machine's cores;
 the original's Trainer cannot shard on a CPU (it falls back to DDP), so it runs as one process.
@@ -44,6 +49,8 @@ def parse_args(argv=None):
     p.add_argument("--ours", default="--bf16 --group_by_length --freeze_embeddings",
                    help="extra alpaca_nb_train flags for our run (default: %(default)s)")
     p.add_argument("--skip-original", action="store_true", help="do not run the original recipe")
+    p.add_argument("--skip-trl", action="store_true", help="do not run TRL's SFTTrainer (skipped anyway when trl is not installed)")
+    p.add_argument("--trl-packing", action="store_true", help="run TRL's SFTTrainer with packing=True")
     p.add_argument("--skip-ranks", action="store_true", help="do not run the tiny LLaMA 1-vs-2-rank measurement")
     p.add_argument("--rank-steps", type=int, default=40, help="optimizer steps of the tiny LLaMA rank runs")
     p.add_argument("--ranks", type=int, default=os.cpu_count(),
@@ -52,7 +59,7 @@ def parse_args(argv=None):
     p.add_argument("--fsdp", default="full_shard auto_wrap", help="--fsdp of the multi-rank run (default: %(default)s)")
     p.add_argument("--threads", type=int, default=None,
                    help="torch threads of the single-process runs (default: torch's choice, one per core)")
-    p.add_argument("--worker", choices=["original", "ours"], help=argparse.SUPPRESS)
+    p.add_argument("--worker", choices=["original", "ours", "trl"], help=argparse.SUPPRESS)
     p.add_argument("--workdir", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
@@ -132,6 +139,43 @@ def run_original(a, work):
                 first_loss=losses[0], last_loss=losses[-1], model_dir=str(work/"hf-model"))
 
 
+def run_trl(a, work):
+    "TRL's SFTTrainer on the same examples as prompt/completion pairs, completion-only loss, bf16."
+    import torch
+    from datasets import Dataset
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+    from trl import SFTConfig, SFTTrainer
+    from alpaca_nb.models import resolve_model
+    from alpaca_nb.prompts import format_prompt, read_records
+    import datasets
+    hf_logging.disable_progress_bar(); hf_logging.set_verbosity_error(); datasets.disable_progress_bars()
+    path = resolve_model(a.model)
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
+    tok = AutoTokenizer.from_pretrained(path)
+    if tok.pad_token is None: tok.pad_token = tok.eos_token  # (the tiny LLaMA); Gemma has one
+    records = read_records(work/"train.json")
+    data = Dataset.from_list([dict(prompt=format_prompt(r["instruction"], r.get("input", "")), completion=r["output"])
+                              for r in records])
+    args = SFTConfig(output_dir=str(work/"trl"), num_train_epochs=1, per_device_train_batch_size=a.batch,
+                     gradient_accumulation_steps=a.accum, learning_rate=a.lr, weight_decay=0.0, warmup_steps=0.03,
+                     lr_scheduler_type="cosine", logging_steps=1, save_strategy="no", report_to="none", bf16=True,
+                     gradient_checkpointing=False, completion_only_loss=True, max_length=a.max_length,
+                     packing=a.trl_packing, disable_tqdm=True, seed=42, use_cpu=True, dataset_num_proc=1)
+    trainer = SFTTrainer(model=model, args=args, train_dataset=data, processing_class=tok)
+    # supervised tokens: the completion tokens (EOS included) that the loss sees, counted from TRL's own tokenization
+    ds = trainer.train_dataset
+    if "labels" in ds.column_names: sup = sum(sum(1 for l in ls[1:] if l != -100) for ls in ds["labels"])
+    else: sup = sum(sum(m[1:]) for m in ds["completion_mask"])  # (TRL versions that mask in the collator)
+    res = trainer.train()
+    secs = res.metrics["train_runtime"]
+    trainer.save_model(str(work/"trl-model")); tok.save_pretrained(str(work/"trl-model"))
+    losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
+    import trl
+    return dict(tokens_per_s=sup / secs, seconds=secs, supervised_tokens=sup, peak_rss_mb=peak_rss_mb(),
+                first_loss=losses[0], last_loss=losses[-1], model_dir=str(work/"trl-model"), version=trl.__version__)
+
+
 def run_ours(a, work):
     from alpaca_nb.train import alpaca_nb_train
     from fastcore.script import anno_parser
@@ -152,7 +196,7 @@ def worker(a):
     import torch
     if a.threads: torch.set_num_threads(a.threads)
     work = Path(a.workdir)
-    res = (run_original if a.worker == "original" else run_ours)(a, work)
+    res = dict(original=run_original, ours=run_ours, trl=run_trl)[a.worker](a, work)
     res["eval_loss"] = eval_loss(res["model_dir"], work/"eval.json", a.max_length)
     print("RESULT " + json.dumps(res), flush=True)
 
@@ -161,7 +205,8 @@ def worker(a):
 
 def spawn(a, kind, work):
     cmd = [sys.executable, __file__, "--worker", kind, "--workdir", str(work), "--model", a.model, "--batch", str(a.batch),
-           "--accum", str(a.accum), "--lr", str(a.lr), "--max-length", str(a.max_length), "--ours", a.ours] + (["--threads", str(a.threads)] if a.threads else [])
+           "--accum", str(a.accum), "--lr", str(a.lr), "--max-length", str(a.max_length), "--ours", a.ours] + (["--threads", str(a.threads)] if a.threads else []) \
+          + (["--trl-packing"] if a.trl_packing else [])
     r = subprocess.run(cmd, capture_output=True, text=True)
     line = next((l for l in r.stdout.splitlines() if l.startswith("RESULT ")), None)
     if r.returncode or line is None: raise SystemExit(f"{kind} run failed:\n{r.stderr[-4000:]}")
@@ -235,6 +280,13 @@ def measure(a, work, records, n, gbs):
     if not a.skip_original:
         orig = spawn(a, "original", work)
         rows.insert(0, ("original (HF Trainer, fp32, full logits)", orig))
+    import importlib.util
+    trl_row = None
+    if a.skip_trl: pass
+    elif importlib.util.find_spec("trl") is None: print("TRL is not installed: no SFTTrainer row (pip install trl to add it)")
+    else:
+        trl_row = spawn(a, "trl", work)
+        rows.append((f"TRL {trl_row['version']} SFTTrainer, bf16{', packing' if a.trl_packing else ''}", trl_row))
     print(f"\n{'':42} {'sup. tok/s':>10} {'seconds':>8} {'peak RSS MB':>11} {'loss first→last':>17} {'held-out loss':>13}")
     for name, r in rows:
         print(f"{name:42} {r['tokens_per_s']:10.1f} {r['seconds']:8.1f} {r['peak_rss_mb']:11.0f} "
@@ -244,6 +296,10 @@ def measure(a, work, records, n, gbs):
             print(f"\n{name} vs original: speed-up (supervised tokens/s) {r['tokens_per_s'] / orig['tokens_per_s']:.2f}x; "
                   f"peak memory (summed over processes) ours/original {r['peak_rss_mb'] / orig['peak_rss_mb']:.2f}; "
                   f"held-out loss ours - original {r['eval_loss'] - orig['eval_loss']:+.4f}")
+    if trl_row:
+        print(f"\nours, 1 process vs TRL SFTTrainer: speed-up (supervised tokens/s) {ours['tokens_per_s'] / trl_row['tokens_per_s']:.2f}x "
+              f"(target >= 4x); peak memory ours/TRL {ours['peak_rss_mb'] / trl_row['peak_rss_mb']:.2f}; "
+              f"held-out loss ours - TRL {ours['eval_loss'] - trl_row['eval_loss']:+.4f}")
     if not a.skip_ranks:
         cores = os.cpu_count()
         one, one_t1 = rank_run(1, work, a.rank_steps, a.threads or cores), rank_run(1, work, a.rank_steps, 1)
