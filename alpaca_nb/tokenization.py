@@ -5,13 +5,13 @@
 # %% ../nbs/04_tokenize_mask.ipynb #91311e99
 from __future__ import annotations
 import gc, hashlib, json, os, random, re, sys, tempfile, weakref
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from collections import Counter
 from itertools import chain
 from pathlib import Path
 import numpy as np
 from fastcore.script import call_parse
-from .prompts import PROMPT_DICT, format_prompt, InputError, check_out_folder
+from .prompts import PROMPT_DICT, format_prompt, InputError, check_out_folder, lock_folder
 
 # %% auto #0
 __all__ = ['BAD_REASONS', 'DROP_REASONS', 'DEFAULT_PAD_TOKEN', 'DEFAULT_EOS_TOKEN', 'DEFAULT_BOS_TOKEN', 'DEFAULT_UNK_TOKEN',
@@ -500,16 +500,17 @@ def alpaca_nb_tokenize(data:str,              # instruction data: Alpaca JSON li
         if max_length < 1: raise ValueError(f"--max_length must be positive, got {max_length}")
         if out is not None:   # check where the results go before the work, not after
             out = check_out_folder(out, field="--out")
-        records = read_records(data)
-        tokenizer = AutoTokenizer.from_pretrained(resolve_model(model))
-        if tokenizer.pad_token is None: tokenizer.add_special_tokens({"pad_token": DEFAULT_PAD_TOKEN})
-        ds = tokenize_dataset(tokenizer, records, max_length=max_length, strict=strict, source=data,
-                              cache_dir=cache_dir, check_boundary=True, batch_size=batch_size)
-        print(format_report(ds.report))
-        if out is not None:
-            out.mkdir(parents=True, exist_ok=True)
-            ds.save(out/"tokenized.npz")
-            write_json_atomic(out/"report.json", ds.report)
-            print(f"wrote {out/'tokenized.npz'} and {out/'report.json'}")
+        # --out is this run's folder for the whole run: a second run on it exits at once, naming this one
+        with lock_folder(out, tool="alpaca_nb_tokenize") if out is not None else nullcontext():
+            records = read_records(data)
+            tokenizer = AutoTokenizer.from_pretrained(resolve_model(model))
+            if tokenizer.pad_token is None: tokenizer.add_special_tokens({"pad_token": DEFAULT_PAD_TOKEN})
+            ds = tokenize_dataset(tokenizer, records, max_length=max_length, strict=strict, source=data,
+                                  cache_dir=cache_dir, check_boundary=True, batch_size=batch_size)
+            print(format_report(ds.report))
+            if out is not None:
+                ds.save(out/"tokenized.npz")
+                write_json_atomic(out/"report.json", ds.report)
+                print(f"wrote {out/'tokenized.npz'} and {out/'report.json'}")
     except (InputError, FileNotFoundError, ValueError, TypeError, OSError) as e:
         print(f"alpaca_nb_tokenize: error: {e}", file=sys.stderr); sys.exit(2)
