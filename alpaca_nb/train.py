@@ -20,12 +20,12 @@ from fastcore.script import Param, call_parse, is_cli
 __all__ = ['FSDP_STRATEGIES', 'FSDP_OPTIONS', 'SCHEDULES', 'STRATEGIES', 'REPORTERS', 'IGNORE_INDEX', 'BOOL_FLAGS',
            'TrainArgError', 'parse_fsdp', 'check_choice', 'setup_distributed', 'barrier', 'SupervisedCausalLM',
            'supervised_count', 'repeated_module_classes', 'wrap_class_names', 'device_mesh', 'shard_model',
-           'local_numel', 'epoch_order', 'global_batch', 'micro_batches', 'pad_batch', 'pack_batch', 'load_examples',
-           'lr_factor', 'make_optimizer', 'rng_state', 'set_rng_state', 'list_checkpoints', 'save_checkpoint',
-           'load_checkpoint', 'resolve_resume', 'save_hf_model', 'reporter_names', 'open_reporters', 'plot_loss',
-           'safetensors_entries', 'read_rows', 'local_rows', 'init_buffers', 'init_lora', 'fill_from_checkpoint',
-           'load_shards', 'precision_context', 'prepare_model', 'evaluate', 'peak_memory', 'train', 'check_args',
-           'alpaca_nb_train']
+           'local_numel', 'vocab_weights', 'shard_vocab', 'vocab_parallel_embed', 'vocab_parallel_loss', 'epoch_order',
+           'global_batch', 'micro_batches', 'pad_batch', 'pack_batch', 'load_examples', 'lr_factor', 'make_optimizer',
+           'rng_state', 'set_rng_state', 'list_checkpoints', 'save_checkpoint', 'load_checkpoint', 'resolve_resume',
+           'save_hf_model', 'reporter_names', 'open_reporters', 'plot_loss', 'safetensors_entries', 'read_rows',
+           'local_rows', 'init_buffers', 'init_lora', 'fill_from_checkpoint', 'load_shards', 'precision_context',
+           'prepare_model', 'evaluate', 'peak_memory', 'train', 'check_args', 'alpaca_nb_train']
 
 # %% ../nbs/05_fsdp_train.ipynb #2ed56b57
 class TrainArgError(ValueError):
@@ -82,23 +82,27 @@ IGNORE_INDEX = -100
 
 class SupervisedCausalLM(nn.Module):
     "Wrap a Hugging Face causal LM: `forward` returns the summed cross-entropy of the supervised tokens."
-    def __init__(self, lm): super().__init__(); self.lm, self._frozen_head = lm, None
+    def __init__(self, lm): super().__init__(); self.lm, self._frozen_head, self.vocab = lm, None, None
 
-    def project(self, hidden):
-        "Logits of `hidden` (supervised positions only) through the output layer."
+    def project(self, hidden, weight=None):
+        "Logits of `hidden` (supervised positions only) through the output layer (or its rows `weight`)."
         head = self.lm.get_output_embeddings()
         dtype = torch.get_autocast_dtype(hidden.device.type) if torch.is_autocast_enabled(hidden.device.type) else None
-        if dtype is None or head.weight.requires_grad or head.bias is not None: return head(hidden)
+        if weight is None and (dtype is None or head.weight.requires_grad or head.bias is not None): return head(hidden)
+        w = head.weight if weight is None else weight
+        if dtype is None or w.requires_grad: return F.linear(hidden, w)
         # a frozen output layer never changes: cast it to the autocast dtype once, not at every forward
         if self._frozen_head is None or self._frozen_head.dtype != dtype:
-            self._frozen_head = head.weight.detach().to(dtype)
+            self._frozen_head = w.detach().to(dtype)
         return F.linear(hidden.to(dtype), self._frozen_head)
 
     def forward(self, input_ids, labels, attention_mask=None, position_ids=None):
-        hidden = self.lm.get_decoder()(input_ids=input_ids, attention_mask=attention_mask,
-                                       position_ids=position_ids, use_cache=False).last_hidden_state
+        kw = dict(attention_mask=attention_mask, position_ids=position_ids, use_cache=False)
+        if self.vocab is None: hidden = self.lm.get_decoder()(input_ids=input_ids, **kw).last_hidden_state
+        else: hidden = self.lm.get_decoder()(inputs_embeds=vocab_parallel_embed(self, input_ids), **kw).last_hidden_state
         targets = labels[:, 1:]
         keep = targets != IGNORE_INDEX
+        if self.vocab is not None: return vocab_parallel_loss(self, hidden[:, :-1][keep], targets[keep])
         logits = self.project(hidden[:, :-1][keep])
         cap = getattr(self.lm.config, "final_logit_softcapping", None)
         if cap: logits = torch.tanh(logits / cap) * cap
@@ -156,6 +160,7 @@ def shard_model(net,                # the module whose forward runs everything (
                 strategy="full_shard", # one of FSDP_STRATEGIES
                 bf16_params=False,  # all-gather bf16 copies for compute, reduce gradients in fp32 (GPUs)
                 offload=False,      # keep sharded state in CPU memory (GPUs)
+                vocab=False,        # split the vocabulary weights by rows outside FSDP (`shard_vocab`; 1-D meshes)
                ) -> list:
     "Apply FSDP2 `fully_shard` to every module of a class in `layer_names`, then to `net`; return the units."
     from torch.distributed.fsdp import fully_shard, MixedPrecisionPolicy, CPUOffloadPolicy, OffloadPolicy
@@ -165,12 +170,106 @@ def shard_model(net,                # the module whose forward runs everything (
               offload_policy=CPUOffloadPolicy() if offload else OffloadPolicy())
     units = [m for m in net.modules() if type(m).__name__ in layer_names and m is not net]
     for m in units: fully_shard(m, **kw)
-    fully_shard(net, **kw)
+    ignored = None
+    if vocab:
+        ignored = set(shard_vocab(net.lm, mesh))
+        net.vocab = AttrDict(rank=mesh.get_local_rank(), world=mesh.size(), dtype=torch.bfloat16 if bf16_params else None)
+    fully_shard(net, **kw, ignored_params=ignored)
     return units
 
 def local_numel(module) -> int:
     "Number of parameter elements this rank stores (the local shard of sharded parameters)."
     return sum(p.to_local().numel() if hasattr(p, "to_local") else p.numel() for p in module.parameters())
+
+# %% ../nbs/05_fsdp_train.ipynb #ac7b15a6
+def vocab_weights(lm) -> list:
+    "The parameters whose rows are the vocabulary: the input embedding and, when it is its own, the output layer."
+    ws = [lm.get_input_embeddings().weight]
+    out = lm.get_output_embeddings()
+    if out is not None and out.weight is not ws[0]: ws.append(out.weight)
+    return ws
+
+def shard_vocab(lm, mesh) -> list:
+    "Replace `lm`'s vocabulary weights by row shards (DTensors on the 1-D `mesh`) that FSDP leaves alone; return them."
+    from torch.distributed.tensor import DTensor, Shard
+    rank, world = mesh.get_local_rank(), mesh.size()
+    owners = [(m, k, p) for m in lm.modules() for k, p in m._parameters.items() if p is not None]
+    sharded = []
+    for w in vocab_weights(lm):
+        rows = w.shape[0]; chunk = -(-rows // world)
+        a, b = min(rank * chunk, rows), min(rank * chunk + chunk, rows)
+        if b <= a: raise TrainArgError(f"a vocabulary of {rows} rows cannot be split over {world} ranks")
+        local = torch.empty((b - a, *w.shape[1:]), dtype=w.dtype, device="meta") if w.is_meta \
+                else w.detach()[a:b].to(mesh.device_type).clone()
+        dt = nn.Parameter(DTensor.from_local(local, mesh, [Shard(0)], run_check=False, shape=w.shape, stride=w.stride()),
+                          requires_grad=w.requires_grad)
+        for m, k, p in owners:
+            if p is w: m._parameters[k] = dt   # every module that holds it: tied weights stay tied
+        sharded.append(dt)
+    return sharded
+
+class _ScaleGrad(torch.autograd.Function):
+    "Identity forward; multiply the gradient by `c` on the way back."
+    @staticmethod
+    def forward(ctx, x, c): ctx.c = c; return x.view_as(x)
+    @staticmethod
+    def backward(ctx, g): return g * ctx.c, None
+
+def _gather_padded(t, fill, world:int):
+    "Every rank's `t` (same dims, any sizes), padded with `fill` to the largest and stacked: (world, *largest)."
+    shape = torch.tensor(t.shape, device=t.device)
+    shapes = [torch.empty_like(shape) for _ in range(world)]
+    dist.all_gather(shapes, shape)
+    big = torch.stack(shapes).max(0).values.tolist()
+    padded = torch.full(big, fill, dtype=t.dtype, device=t.device)
+    padded[tuple(slice(0, n) for n in t.shape)] = t
+    out = [torch.empty_like(padded) for _ in range(world)]
+    dist.all_gather(out, padded)
+    return torch.stack(out)
+
+def _rows(w, dtype=None) -> tuple:
+    "This rank's rows of a vocabulary shard as a differentiable tensor (in `dtype`, e.g. FSDP's bf16), and the first row's index."
+    a, _ = local_rows(w)
+    local = _ScaleGrad.apply(w.to_local(), 1 / w.device_mesh.size())
+    return (local if dtype is None else local.to(dtype)), a
+
+def vocab_parallel_embed(net, input_ids):
+    "Input embeddings of this rank's `input_ids`, each rank looking up the ids in its own rows for everyone."
+    from torch.distributed.nn.functional import all_reduce
+    emb, world, rank = net.lm.get_input_embeddings(), net.vocab.world, net.vocab.rank
+    w, a = _rows(emb.weight, net.vocab.dtype)
+    ids = _gather_padded(input_ids, -1, world)            # (world, B, T): every rank's ids
+    local = ids - a
+    mine = (local >= 0) & (local < w.shape[0])
+    pad, emb.padding_idx = emb.padding_idx, (emb.padding_idx - a if emb.padding_idx is not None and 0 <= emb.padding_idx - a < w.shape[0] else None)
+    try: looked = torch.func.functional_call(emb, {"weight": w}, (local.clamp(0, w.shape[0] - 1),))  # the module's own forward (e.g. Gemma's scale)
+    finally: emb.padding_idx = pad
+    looked = all_reduce(looked * mine.unsqueeze(-1).to(looked.dtype))  # each id found on exactly one rank
+    return looked[rank, :input_ids.shape[0], :input_ids.shape[1]]
+
+def vocab_parallel_loss(net, hidden, targets):
+    "Summed cross-entropy of this rank's `hidden` (n, H) against `targets`, each rank scoring everyone's tokens on its own rows."
+    from torch.distributed.nn.functional import all_reduce
+    world, rank = net.vocab.world, net.vocab.rank
+    w, a = _rows(net.lm.get_output_embeddings().weight, net.vocab.dtype)
+    n = hidden.shape[0]
+    counts = _gather_padded(torch.tensor([n], device=hidden.device), 0, world).flatten().tolist()
+    top = max(counts)
+    if top == 0: return hidden.sum() * 0.0               # no supervised token anywhere (an eval filler batch)
+    mine = F.pad(hidden, (0, 0, 0, top - n))
+    h = all_reduce(torch.stack([mine if r == rank else torch.zeros_like(mine) for r in range(world)])).flatten(0, 1)
+    t = _gather_padded(targets, IGNORE_INDEX, world).flatten()
+    logits = net.project(h, w)
+    cap = getattr(net.lm.config, "final_logit_softcapping", None)
+    if cap: logits = torch.tanh(logits / cap) * cap
+    logits = logits.float()
+    peak = logits.detach().max(-1).values
+    dist.all_reduce(peak, op=dist.ReduceOp.MAX)          # log-sum-exp over all rows: shift by the global max
+    sumexp = all_reduce(torch.exp(logits - peak[:, None]).sum(-1))
+    here = (t >= a) & (t < a + w.shape[0])
+    target = all_reduce(logits.gather(1, (t - a).clamp(0, w.shape[0] - 1)[:, None]).squeeze(1) * here)
+    loss = torch.log(sumexp) + peak - target
+    return loss[rank * top:rank * top + n].sum()
 
 # %% ../nbs/05_fsdp_train.ipynb #ee8f5094
 def epoch_order(lengths:list,        # token length of every example
@@ -541,7 +640,7 @@ def init_buffers(lm) -> list:
         if (b.isnan() if b.is_floating_point() else b == torch.iinfo(b.dtype).min).any():
             raise TrainArgError(f"{type(lm).__name__}: buffer {name} is not recomputed by the model's _init_weights, so it "
                                 "cannot be built on the meta device; run in one process, or report the model class")
-    return [n for n, _, _ in filled]
+    return sorted(n for n, _, _ in filled)
 
 def init_lora(lm, seed:int) -> int:
     "Initial values of the LoRA adapters of `lm` (A Kaiming-uniform from `seed`, B zero), the same on any number of ranks."
@@ -701,15 +800,26 @@ def _grad_norm(t) -> float:
 def train(cfg:dict, # validated flags, as returned by `check_args`
          ) -> AttrDict:
     "Run the fine-tuning `cfg` describes, in this process and its `torchrun` peers; return a summary."
+    from alpaca_nb.prompts import FolderBusy, lock_folder
+    lock, busy = None, None
+    if int(os.environ.get("RANK", "0")) == 0:  # rank 0 owns --output_dir for the whole run, before anything is touched
+        try: lock = lock_folder(cfg["output_dir"], tool="alpaca_nb_train")
+        except FolderBusy as e: busy = e
     env = setup_distributed()
     done = False
     try:
+        if env.distributed:  # the other ranks learn whether rank 0 got the folder
+            refused = torch.tensor([int(busy is not None)], device=env.device)
+            dist.broadcast(refused, 0)
+            if refused.item() and busy is None: busy = FolderBusy(cfg["output_dir"])
+        if busy is not None: raise busy
         res = _train(AttrDict(cfg), env); done = True
         return res
     finally:
         if env.distributed and dist.is_initialized():
             if done: dist.barrier()
             dist.destroy_process_group()
+        if lock is not None: lock.release()
 
 def _train(cfg, env):
     from tqdm import tqdm
@@ -741,8 +851,11 @@ def _train(cfg, env):
     fsdp_bf16 = bool(cfg.bf16 and cuda and env.distributed)
     if env.distributed:
         if fsdp.offload and not cuda: say("notice: --fsdp offload keeps GPU state in CPU memory; on CPU it is there already")
+        head = lm.get_output_embeddings()
+        vocab_split = (fsdp.strategy in ("full_shard", "shard_grad_op") and not (fsdp.offload and cuda)
+                       and head is not None and head.bias is None)
         shard_model(net, layer_names if fsdp.auto_wrap else [], device_mesh(env, fsdp.strategy),
-                    fsdp.strategy, bf16_params=fsdp_bf16, offload=fsdp.offload and cuda)
+                    fsdp.strategy, bf16_params=fsdp_bf16, offload=fsdp.offload and cuda, vocab=vocab_split)
         if prepared.meta:  # FSDP's CPU offload keeps the shards in host memory, the buffers on the GPU
             load_shards(net, prepared, torch.device("cpu") if fsdp.offload and cuda else env.device, env.device)
     else:
@@ -789,7 +902,7 @@ def _train(cfg, env):
     local = [local_numel(net)] * env.world_size
     if env.distributed: dist.all_gather_object(local, local_numel(net))
     info = dict(world_size=env.world_size, device=str(env.device), fsdp=dict(fsdp) if env.distributed else None,
-                wrap_classes=layer_names, units=len(unit_names) if env.distributed and fsdp.auto_wrap else 0,
+                wrap_classes=layer_names, vocab_sharded=net.vocab is not None, units=len(unit_names) if env.distributed and fsdp.auto_wrap else 0,
                 parameters=sum(p.numel() for p in net.parameters()),
                 trainable=sum(p.numel() for p in net.parameters() if p.requires_grad), local_parameters=local,
                 precision="bf16 params, fp32 reduce (FSDP)" if fsdp_bf16 else "bf16 autocast" if cfg.bf16 else "fp32",
