@@ -4,15 +4,17 @@
 
 # %% ../nbs/07_pipeline.ipynb #08ba87cc
 from __future__ import annotations
-import json, math, os, shutil, subprocess, sys, time, hashlib
+import json, math, os, platform, shlex, shutil, subprocess, sys, time, hashlib
+from datetime import datetime, timezone
 from pathlib import Path
 from fastcore.script import call_parse, Param, store_true, is_cli
-from .prompts import (InputError, load_seed_tasks, seed_records, read_records, write_json_atomic,
-                               data_path)
+from .prompts import (InputError, check_out_folder, data_path, load_seed_tasks, lock_folder, read_records, seed_records,
+                               write_json_atomic)
 
 # %% auto #0
 __all__ = ['pipeline_config', 'run_stage', 'stage_generate', 'stage_filter', 'stage_chart', 'stage_build', 'train_command',
-           'stage_train', 'stage_eval', 'targets', 'write_report', 'run_pipeline', 'alpaca_nb_pipeline']
+           'stage_train', 'stage_eval', 'machine_facts', 'report_json', 'targets', 'write_report', 'run_pipeline',
+           'alpaca_nb_pipeline']
 
 # %% ../nbs/07_pipeline.ipynb #d1f2da4f
 def pipeline_config(quick:bool=False, **overrides)->dict:
@@ -65,7 +67,7 @@ def run_stage(name:str, # the stage's folder name under `out`
         done = json.loads(marker.read_text())
         if done.get("fingerprint") == fp:
             log(f"[{name}] already complete ({done['seconds']:.0f} s when it ran), skipped")
-            return done
+            return {**done, "skipped": True}
     created = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
     log(f"[{name}] running")
@@ -77,7 +79,7 @@ def run_stage(name:str, # the stage's folder name under `out`
     done = dict(stage=name, fingerprint=fp, seconds=time.time() - t0, numbers=numbers)
     write_json_atomic(marker, done)
     log(f"[{name}] done in {done['seconds']:.1f} s")
-    return done
+    return {**done, "skipped": False}
 
 # %% ../nbs/07_pipeline.ipynb #c1931acf
 def stage_generate(folder:Path, cfg:dict)->dict:
@@ -151,12 +153,20 @@ def train_command(cfg:dict, data:Path, out:Path)->list:
     if any(Path(out).glob("checkpoint-*")): cmd += ["--resume_from_checkpoint", "latest"]
     return cmd
 
+_WITH_PARENT = ("import ctypes, os, sys\n"        # run as `python -c _WITH_PARENT <parent pid> <command...>`
+                "try: ctypes.CDLL(None).prctl(1, 9)\n"   # PR_SET_PDEATHSIG = SIGKILL; kept across the exec below
+                "except Exception: pass\n"
+                "if os.getppid() != int(sys.argv[1]): sys.exit(1)\n"   # the parent died before the prctl
+                "os.execv(sys.argv[2], sys.argv[2:])")
+
 def stage_train(folder:Path, cfg:dict, data:Path)->dict:
     "5. Fine-tune the student with the chapter 05 recipe, in a child process (resumes from its last checkpoint)."
     cmd = train_command(cfg, data, folder/"model")
     print(" ".join(cmd), flush=True)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    r = subprocess.run(cmd, env=env)
+    # on Linux the trainer gets SIGKILL when the pipeline dies, however it dies: no orphan keeps writing the folder
+    wrap = [sys.executable, "-c", _WITH_PARENT, str(os.getpid())] if sys.platform.startswith("linux") else []
+    r = subprocess.run(wrap + cmd, env=env)
     if r.returncode != 0: raise RuntimeError(f"training failed (exit {r.returncode}); rerun the same command to resume")
     metrics = [json.loads(l) for l in (folder/"model"/"metrics.jsonl").read_text().splitlines() if l.strip()]
     steps = [m for m in metrics if "loss" in m]
@@ -207,6 +217,46 @@ def stage_eval(folder:Path, cfg:dict, tuned:Path, eval_set=None)->dict:
         res["tuned_raw"] = alpaca_nb_eval(model=str(tuned), model_name="fine-tuned, no penalty", **kw)
     return res
 
+# %% ../nbs/07_pipeline.ipynb #1abffec6
+_CPU_FLAGS = ("avx2", "avx512f", "avx512_bf16", "avx512_vnni", "amx_tile", "amx_bf16", "amx_int8")  # what CPU speed here hangs on
+
+def machine_facts()->dict:
+    "The machine a run's timings belong to: cores, CPU model and the flags that matter for torch, torch's version and threads."
+    import torch
+    model, flags = platform.processor() or None, set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, val = line.partition(":")
+            if key.strip() == "model name" and model in (None, "", "x86_64"): model = val.strip()
+            if key.strip() == "flags" and not flags: flags = set(val.split())
+    except OSError: pass
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+    return dict(cpu_count=os.cpu_count(), usable_cores=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+                cpu_model=model, cpu_flags=[f for f in _CPU_FLAGS if f in flags],
+                torch_cpu_capability=getattr(getattr(torch.backends, "cpu", None), "get_cpu_capability", lambda: None)(),
+                torch=torch.__version__, torch_threads=torch.get_num_threads(), gpu=gpu, python=platform.python_version(),
+                os=platform.platform(), load_average_start=os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan"))
+
+def _utc_now()->str: return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+def report_json(cfg:dict, stages:dict, wall:float, run:dict)->dict:
+    "What `report.json` holds: when, where and how the run ran, every stage's time and numbers, and the headline figures."
+    g, f, b, t, e = (stages[k]["numbers"] for k in ("1_generate", "2_filter", "4_build", "5_train", "6_eval"))
+    rows = lambda r: {k: r.get(k) for k in ("n", "ended_with_eos", "repetition", "rouge_l", "mean_words", "win_rate",
+                                             "length_adjusted_win_rate", "repetition_penalty", "max_new_tokens")}
+    headline = dict(
+        total_minutes=wall / 60, all_stages_ran=not any(s.get("skipped") for s in stages.values()),
+        stage_seconds={k: v["seconds"] for k, v in stages.items()},
+        generate=dict(teacher=g["model"], requests=g["requests"].get("answered", 0), tokens=g["tokens"]["total"],
+                      items_parsed=g["items_parsed"], kept_while_generating=g["kept"], kept_after_filter=f["kept"]),
+        train=dict(seeds=b["seeds"], generated=b["generated"], examples=b["train_examples"], steps=t["steps"], epochs=t["epochs"],
+                   first_epoch_loss=t["first_loss"], last_epoch_loss=t["final_loss"], supervised_tokens_per_s=t["tokens_per_s"],
+                   peak_rss_mb=t.get("peak_rss_mb")),
+        eval={k: rows(e[k]) for k in ("base", "tuned", "base_raw", "tuned_raw") if k in e},
+        targets=[dict(target=n, value=v, met=ok) for n, v, ok in targets(e["base"], e["tuned"])])
+    return dict(format=1, **run, wall_seconds=wall, headline=headline, settings=cfg,
+                stages={k: {kk: vv for kk, vv in v.items() if kk != "fingerprint"} for k, v in stages.items()})
+
 # %% ../nbs/07_pipeline.ipynb #cb16e7cb
 def _fmt(v, f="{:.3f}"):
     return "–" if v is None or (isinstance(v, float) and v != v) else (f.format(v) if isinstance(v, (int, float)) else str(v))
@@ -220,15 +270,20 @@ def targets(base:dict, tuned:dict)->list:
             ("ROUGE-L not below the base model's", f"{tuned['rouge_l']:.3f} vs {base['rouge_l']:.3f}",
              tuned["rouge_l"] >= base["rouge_l"])]
 
-def write_report(out:Path, cfg:dict, stages:dict, wall:float)->Path:
-    "Write `report.md` and `report.html` in `out` from the stages' numbers."
+def write_report(out:Path, cfg:dict, stages:dict, wall:float, run:dict|None=None)->Path:
+    "Write `report.md`, `report.html` and `report.json` in `out` from the stages' numbers (`run`: its start, end, command and machine)."
     import mistune
     from alpaca_nb.eval import leaderboard_markdown
     g, f, c, b, t, e = (stages[k]["numbers"] for k in ("1_generate", "2_filter", "3_chart", "4_build", "5_train", "6_eval"))
     L = [f"# alpaca_nb pipeline report", "",
          f"Student `{cfg['model_name_or_path']}`, teacher `{cfg['base_url'] or cfg['teacher']}`; total wall time "
-         f"{wall/60:.1f} min (stages skipped because already complete count the time they took when they ran).", "",
-         "| stage | seconds |", "|---|---:|"]
+         f"{wall/60:.1f} min (stages skipped because already complete count the time they took when they ran).", ""]
+    if run:
+        m = run["machine"]
+        L += [f"Run {run['started']} to {run['finished']} (UTC) on {m['usable_cores']} of {m['cpu_count']} cores of "
+              f"{m['cpu_model']} ({', '.join(m['cpu_flags']) or 'no AVX-512/AMX'}), torch {m['torch']} with {m['torch_threads']} "
+              f"threads, {m['gpu'] or 'no GPU'}; load average {m['load_average_start']:.1f} at the start. Command: `{run['command']}`", ""]
+    L += ["| stage | seconds |", "|---|---:|"]
     L += [f"| {k} | {v['seconds']:.1f} |" for k, v in stages.items()]
     L += ["", "## 1. Generate", "",
           f"The teacher `{g['model']}` answered {g['requests'].get('answered', 0)} of {g['requests'].get('sent', 0)} requests "
@@ -272,6 +327,7 @@ def write_report(out:Path, cfg:dict, stages:dict, wall:float)->Path:
             "td,th{border:1px solid #ccc;padding:.2em .6em}img{max-width:100%}pre{background:#f6f6f6;padding:.5em;white-space:pre-wrap}"
             f"</style></head><body>{body}</body></html>")
     (out/"report.html").write_text(html, encoding="utf-8")
+    write_json_atomic(out/"report.json", report_json(cfg, stages, wall, run or {}))
     return out/"report.md"
 
 # %% ../nbs/07_pipeline.ipynb #b6d4fcad
@@ -279,24 +335,25 @@ def run_pipeline(output_dir, # the run's folder; rerunning with the same folder 
                  quick:bool=False, # tiny model, a few requests and steps: a smoke test in minutes
                  seed_tasks_path=None, # seed tasks (official schema); default: ours
                  eval_set=None, # held-out eval set (AlpacaEval JSON or self-instruct JSONL); default: ours
+                 command:str|None=None, # the command line to record in report.json (the console script passes its own)
                  **overrides)->dict:
-    "Run the seven stages in order, skipping those already complete; returns every stage's record."
+    "Run the seven stages in order, holding the lock on `output_dir`, skipping stages already complete; returns every stage's record."
     from alpaca_nb.eval import load_eval_set
-    t0 = time.time()
+    t0, started = time.time(), _utc_now()
     cfg = pipeline_config(quick, **overrides)
     out = Path(output_dir)
     seeds_path = Path(seed_tasks_path) if seed_tasks_path else data_path("seed_tasks.jsonl")
     seeds, eval_items = load_seed_tasks(seeds_path), load_eval_set(eval_set, limit=cfg["eval_limit"])
-    created = not out.exists()
-    try: out.mkdir(parents=True, exist_ok=True)
-    except OSError as e: raise InputError(f"cannot create the output folder ({e.strerror})", out) from None
-    if not os.access(out, os.W_OK): raise InputError("output folder is not writable", out)
-    try: return _run_stages(out, cfg, seeds_path, seeds, eval_set, eval_items, t0)
-    except BaseException:
-        if created and not any(out.iterdir()): out.rmdir()
-        raise
+    check_out_folder(out, field="--output_dir")
+    if command is None:
+        given = dict(quick=quick, seed_tasks_path=seed_tasks_path, eval_set=eval_set, **overrides)
+        command = f"run_pipeline({', '.join([repr(str(output_dir))] + [f'{k}={v!r}' for k, v in given.items() if v not in (None, False)])})"
+    # one run per folder: a second one exits at once; a folder the lock had to create goes again if nothing was written
+    with lock_folder(out, tool="alpaca_nb_pipeline"):
+        run = dict(started=started, command=command, machine=machine_facts())
+        return _run_stages(out, cfg, seeds_path, seeds, eval_set, eval_items, t0, run)
 
-def _run_stages(out, cfg, seeds_path, seeds, eval_set, eval_items, t0):
+def _run_stages(out, cfg, seeds_path, seeds, eval_set, eval_items, t0, run):
     "The stages of `run_pipeline`, in order, each skipped when already complete."
     log = (lambda *a: None) if cfg["quiet"] else (lambda *a: print(*a, flush=True))
     stages, fp = {}, _fingerprint([seeds, eval_items])   # their contents: a moved file or package reruns nothing
@@ -318,7 +375,7 @@ def _run_stages(out, cfg, seeds_path, seeds, eval_set, eval_items, t0):
     stage("6_eval", ["eval_limit", "max_new_tokens", "eval_batch_size", "eval_dtype", "eval_repetition_penalty",
                      "judge_base_url", "judge_model"],
           lambda d: stage_eval(d, cfg, out/"5_train"/"model", eval_set))
-    report = write_report(out, cfg, stages, time.time() - t0)
+    report = write_report(out, cfg, stages, time.time() - t0, dict(run, finished=_utc_now()))
     log(f"report: {report} (and report.html)")
     log("stage times: " + ", ".join(f"{k} {v['seconds']:.0f} s" for k, v in stages.items()) + f"; total {(time.time()-t0)/60:.1f} min")
     return stages
@@ -361,7 +418,9 @@ def alpaca_nb_pipeline(
             if v is not None and v < 1: raise InputError(f"must be at least 1, got {v}", field=f"--{flag}")
         if judge_base_url and not judge_model: raise InputError("--judge_base_url needs --judge_model", field="--judge_model")
         if api_mode not in (None, "completions", "chat"): raise InputError(f"expected completions or chat, got {api_mode!r}", field="--api_mode")
-        stages = run_pipeline(output_dir, quick=quick, seed_tasks_path=seed_tasks_path, eval_set=eval_set,
+        cli = is_cli(alpaca_nb_pipeline)
+        command = shlex.join(["alpaca_nb_pipeline"] + sys.argv[1:]) if cli else None
+        stages = run_pipeline(output_dir, quick=quick, seed_tasks_path=seed_tasks_path, eval_set=eval_set, command=command,
                             num_instructions=num_instructions, base_url=base_url, model_name=model_name, api_mode=api_mode,
                             teacher=teacher, model_name_or_path=model_name_or_path, nproc_per_node=nproc_per_node,
                             num_train_epochs=num_train_epochs, learning_rate=learning_rate, lora_r=lora_r,
