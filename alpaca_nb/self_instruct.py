@@ -195,7 +195,7 @@ def load_prices(prices=None, # None, a dict, a JSON object, or the path of a JSO
         if not text.lstrip().startswith("{"):
             where = Path(text)
             if not where.is_file(): raise InputError("no such file (give a JSON object or the path of a JSON file)", where, field="--prices")
-            text = where.read_text(encoding="utf-8")
+            text = where.read_text(encoding="utf-8-sig")   # a byte-order mark is not part of the JSON
         try: prices = json.loads(text)
         except json.JSONDecodeError as e: raise InputError(f"malformed JSON ({e.msg})", where, e.lineno, "--prices") from None
     if not isinstance(prices, dict): raise InputError(f"expected a JSON object mapping model names to prices, got {type(prices).__name__}", where, field="--prices")
