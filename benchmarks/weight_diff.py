@@ -76,12 +76,10 @@ with torch.no_grad():
 rec.save_pretrained(out)
 """
 
-BASELINE = r"""
-import torch, transformers
-from pathlib import Path
-from alpaca_nb.weight_diff import _layout, _has_pad_token
-_layout(Path(__import__("sys").argv[1])); _has_pad_token(Path(__import__("sys").argv[1]))
-"""
+BASELINES = {   # what each format's run imports and builds before it touches a weight
+    "xor": "import torch, safetensors, alpaca_nb.weight_diff",
+    "alpaca": "import sys; from pathlib import Path; from alpaca_nb.weight_diff import _layout, _has_pad_token; "
+              "_layout(Path(sys.argv[1])); _has_pad_token(Path(sys.argv[1]))"}
 
 
 def peak_rss(cmd: list) -> tuple:
@@ -95,6 +93,7 @@ def peak_rss(cmd: list) -> tuple:
 
 
 def main():
+    assert "torch" not in sys.modules
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--vocab", type=int, default=32000, help="embedding rows of the base (LLaMA: 32000)")
     ap.add_argument("--hidden", type=int, default=2048, help="model width")
@@ -105,34 +104,45 @@ def main():
     ap.add_argument("--original", action=argparse.BooleanOptionalAction, default=True,
                     help="also measure the original's method (both models whole in memory)")
     ap.add_argument("--work", default=None, help="folder for the checkpoints (default: a temp folder, removed afterwards)")
+    ap.add_argument("--build_only", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
+    if a.build_only:   # run as a child: the measuring parent must never load torch, since a child's
+        # ru_maxrss starts from the parent's resident size at fork (Linux keeps the high-water mark across exec)
+        print(json.dumps(build(Path(a.work), a.vocab, a.hidden, a.intermediate, a.layers, a.heads, a.shard_mb))); return
     work = Path(a.work) if a.work else Path(tempfile.mkdtemp(prefix="weight_diff_bench_"))
     work.mkdir(parents=True, exist_ok=True)
     try:
         t = time.perf_counter()
-        sizes = build(work, a.vocab, a.hidden, a.intermediate, a.layers, a.heads, a.shard_mb)
+        args = [f"--{k}={getattr(a, k)}" for k in ("vocab", "hidden", "intermediate", "layers", "heads", "shard_mb")]
+        built = subprocess.run([sys.executable, __file__, "--build_only", f"--work={work}", *args], capture_output=True, text=True)
+        if built.returncode: sys.exit(f"building the checkpoints failed: {built.stderr.strip()[-500:]}")
+        sizes = json.loads(built.stdout.strip().splitlines()[-1])
         model_bytes, n_shards = sizes["tuned"]
         print(f"model: {model_bytes/4/1e6:.1f}M parameters, {model_bytes/2**30:.2f} GiB in fp32, {n_shards} shards "
               f"(built in {time.perf_counter()-t:.0f} s)")
-        rc, base_rss, _, err = peak_rss([sys.executable, "-c", BASELINE, str(work/"raw")])
-        assert rc == 0, err
-        print(f"runtime baseline (python + torch + transformers, nothing loaded): {base_rss/2**30:.2f} GiB peak RSS\n")
+        base = {}
+        for fmt, code in BASELINES.items():
+            rc, base[fmt], _, err = peak_rss([sys.executable, "-c", code, str(work/"raw")])
+            assert rc == 0, err
+        print(f"runtime baselines, nothing loaded: {base['xor']/2**30:.2f} GiB (xor: python + torch), "
+              f"{base['alpaca']/2**30:.2f} GiB (alpaca: + transformers, the model class, the tokenizer)\n")
         W = "alpaca_nb_weight_diff"
-        runs = [("make --format xor", [W, "make", "--base", work/"raw", "--tuned", work/"tuned", "--out", work/"xor"]),
-                ("recover (xor)", [W, "recover", "--base", work/"raw", "--diff", work/"xor", "--out", work/"xor_back"]),
-                ("make_diff --format alpaca", [W, "make_diff", "--path_raw", work/"raw", "--path_tuned", work/"tuned",
+        runs = [("make --format xor", "xor", [W, "make", "--base", work/"raw", "--tuned", work/"tuned", "--out", work/"xor"]),
+                ("recover (xor)", "xor", [W, "recover", "--base", work/"raw", "--diff", work/"xor", "--out", work/"xor_back"]),
+                ("make_diff --format alpaca", "alpaca", [W, "make_diff", "--path_raw", work/"raw", "--path_tuned", work/"tuned",
                                                "--path_diff", work/"alpaca", "--format", "alpaca"]),
-                ("recover (alpaca)", [W, "recover", "--path_raw", work/"raw", "--path_diff", work/"alpaca",
+                ("recover (alpaca)", "alpaca", [W, "recover", "--path_raw", work/"raw", "--path_diff", work/"alpaca",
                                       "--path_tuned", work/"alpaca_back"])]
         if a.original:
-            runs.append(("original's method (recover)", [sys.executable, "-c", ORIGINAL, work/"raw", work/"alpaca", work/"original_back"]))
+            runs.append(("original's method (recover)", "alpaca", [sys.executable, "-c", ORIGINAL, work/"raw", work/"alpaca", work/"original_back"]))
         print(f"{'step':30} {'peak RSS':>10} {'peak/model':>11} {'(peak-baseline)/model':>22} {'wall':>7}")
-        for name, cmd in runs:
+        for name, fmt, cmd in runs:
             rc, rss, wall, err = peak_rss([str(c) for c in cmd])
             if rc != 0: print(f"{name:30} failed (exit {rc}): {err}"); continue
-            print(f"{name:30} {rss/2**30:8.2f} GiB {rss/model_bytes:10.2f}x {(rss-base_rss)/model_bytes:21.2f}x {wall:6.1f}s", flush=True)
+            print(f"{name:30} {rss/2**30:8.2f} GiB {rss/model_bytes:10.2f}x {(rss-base[fmt])/model_bytes:21.2f}x {wall:6.1f}s", flush=True)
             for done in ("xor_back", "alpaca_back", "original_back"):     # free the disk as we go
                 if done in " ".join(map(str, cmd)) and (work/done).exists(): shutil.rmtree(work/done)
+        print(f"\nparent's own peak RSS (bounds what a child can report): {__import__('resource').getrusage(0).ru_maxrss/2**20:.2f} GiB")
     finally:
         if not a.work: shutil.rmtree(work, ignore_errors=True)
 
