@@ -305,7 +305,10 @@ Verdict:"""
 
 def judge_prompt(instruction:str, first:str, second:str) -> str:
     "The judge's prompt for `instruction` with `first` shown as answer 1 and `second` as answer 2."
-    return JUDGE_PROMPT.format(instruction=instruction, first=first, second=second)
+    clean = lambda t: _UNPRINTABLE.sub("\ufffd", t)  # a broken or random model writes control characters; servers refuse them
+    return JUDGE_PROMPT.format(instruction=clean(instruction), first=clean(first), second=clean(second))
+
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")  # C0 controls and DEL; tab, newline, CR and form feed are text
 
 # %% ../nbs/06_eval.ipynb #791cf036
 _VERDICT_RE = re.compile(r"^[\W_]*(?:verdict[\W_]*)?(?:answer|output)?[\W_]*(1|2|tie)[\W_]*$", re.IGNORECASE)

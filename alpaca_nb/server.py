@@ -683,8 +683,12 @@ def _token_text(self:HFEngine, tok:int) -> str:
 @patch
 def _pieces(self:HFEngine, ids:list) -> list:
     "The text each token of `ids` adds, decoded incrementally (they join to the decoded text)"
-    probe = Sequence(0, 0, [], 0, 0.0, 1.0, [])
-    return [self._piece(probe, t) for t in ids]
+    probe, pieces = Sequence(0, 0, [], 0, 0.0, 1.0, []), []
+    for t in ids:
+        probe.out.append(t)
+        pieces.append(self._piece(probe, t))
+        probe.text += pieces[-1]
+    return pieces
 
 # %% ../nbs/01a_server.ipynb #ebce1460
 @patch
@@ -735,22 +739,55 @@ def _accept(self:HFEngine, seq, tok:int, logits):
         seq.checked = len(seq.text)
         if cut is not None: seq.text, seq.finish = seq.text[:cut], "stop"
     if seq.finish is None and len(seq.out) >= seq.max_new: seq.finish = "length"
+    if seq.finish is not None and seq.logprobs is None: seq.text = self._final_text(seq)
     self._emit(seq, seq.finish is not None)
 
 @patch
+def _final_text(self:HFEngine, seq) -> str:
+    """The finished text decoded in one piece. The pieces decoded step by step join to the same text,
+    except where the model wrote bytes that are not valid UTF-8 (a random model does): the number of
+    replacement characters then depends on what follows, and the text in one piece is the true one."""
+    dec = lambda t: self.tokenizer.decode(t, skip_special_tokens=True)
+    tail = list(seq.ids[-_TAIL:])
+    head, full = dec(tail), dec(tail + seq.out)
+    text = full[len(head):] if full.startswith(head) else dec(seq.out)
+    cut = find_stop(text, seq.stop, 0) if seq.stop else None
+    return text if cut is None else text[:cut]
+
+@patch
 def _piece(self:HFEngine, seq, tok:int) -> str:
-    "The text token `tok` adds after what `seq` has so far ('' while a character is incomplete)"
+    "The text token `tok` adds after what `seq` has so far ('' while a character is incomplete or the bytes are not UTF-8)"
     if seq.detok is None:
         tail = list(seq.ids[-_TAIL:])
         seq.detok = [tail, 0, len(tail)]
     toks, p, r = seq.detok
     toks.append(tok)
     dec = lambda t: self.tokenizer.decode(t, skip_special_tokens=True)
+    if p is None:  # byte tokens came: decode all of it, so that the text stays the true one
+        k = next((i for i, t in enumerate(reversed(toks)) if not self._byte_token(t)), len(toks))
+        head, whole = dec(toks[:r]), dec(toks[:len(toks) - k])  # a run of byte tokens is final only once it has ended
+        new = whole[len(head):].rstrip("\ufffd") if whole.startswith(head) else ""
+        return new[len(seq.text):] if new.startswith(seq.text) else ""
+    if self._byte_token(tok):
+        # text decoded from bytes changes with the bytes that follow (a byte-fallback decoder turns every byte of
+        # a run that is not UTF-8 into U+FFFD), so a short window cannot decode it: from here on this sequence
+        # decodes its whole text every step, and holds a run of byte tokens back until it ends
+        seq.detok[1], seq.detok[2] = None, len(toks) - len(seq.out)
+        return self._piece(seq, toks.pop())
     prefix, full = dec(toks[p:r]), dec(toks[p:])
-    if len(full) > len(prefix) and not full.endswith("\ufffd"):
+    if len(full) > len(prefix) and full.startswith(prefix):
         seq.detok[1], seq.detok[2] = r, len(toks)  # decode from the last complete token on: a short window every time
         return full[len(prefix):]
     return ""
+
+@patch
+def _byte_token(self:HFEngine, tok:int) -> bool:
+    "Whether token `tok` stands for a byte (`<0xAF>`) or a piece of a character rather than for text"
+    memo = self.__dict__.setdefault("_byte_memo", {})
+    if tok not in memo:
+        name = self.tokenizer.convert_ids_to_tokens(tok)
+        memo[tok] = bool(re.fullmatch(r"<0x[0-9A-Fa-f]{2}>", str(name))) or "\ufffd" in self.tokenizer.decode([tok])
+    return memo[tok]
 
 def _held_back(text:str, stops:list) -> int:
     "Characters at the end of `text` that may be the start of a stop string, so not yet shown"
