@@ -39,7 +39,7 @@ setuptools.setup(
     keywords=cfg["keywords"],
     packages=setuptools.find_packages(include=["alpaca_nb", "alpaca_nb.*"]),
     include_package_data=True,
-    package_data={"alpaca_nb": ["data/*"]},
+    package_data={"alpaca_nb": ["data/*", "pages/*"]},
     install_requires=requirements,
     extras_require={"dev": dev_requirements},
     python_requires=">=" + min_python,
