@@ -218,7 +218,10 @@ class Engine:
             return
         for s, c in zip(seqs, outs):
             s.result, s.text, s.finish = c, c.text, c.finish_reason
-            for piece in _pieces_of(c.text) if s.emit and not s.cancelled else []: s.emit(s, piece, [], False)
+            for piece in _pieces_of(c.text) if s.emit else []:
+                if s.cancelled: break
+                s.emit(s, piece, [], False)
+                if getattr(self, "delay", 0): time.sleep(self.delay)  # a paced stream, as a slow model gives
             if s.emit and not s.cancelled: s.emit(s, "", [], True)
 
     def chat_prompt(self, messages) -> str:
@@ -242,8 +245,9 @@ class FunctionEngine(Engine):
                  fn, # called once per prompt with (prompt, params); params has the sampling parameters and `index`
                  model_name:str="function", # name clients use as `model`
                  concurrent:bool=False, # let the server call `fn` from several threads at once (e.g. to simulate latency)
+                 delay:float=0, # seconds between the words of a streamed answer (a slow model, for demos and tests)
                 ):
-        self.fn,self.model_name,self.concurrent = fn,model_name,concurrent
+        self.fn,self.model_name,self.concurrent,self.delay = fn,model_name,concurrent,delay
 
     def complete(self, prompts, max_tokens=16, temperature=1.0, top_p=1.0, stop=None, seed=None, **kw) -> list:
         "One `Completion` per prompt, from `fn`, with `stop` and `max_tokens` applied"
@@ -997,6 +1001,9 @@ def _is_loopback(host:str) -> bool:
 
 def _pages_dir() -> Path: return Path(__file__).parent/"pages"
 
+# the demo page may load its own files and talk to this server, nothing else: no inline script, nothing from the network
+_DEMO_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'"
+
 def make_app(engine, # an engine (`HFEngine`, `FunctionEngine`, ...), or a list of them to serve side by side
              model_name:str=None, # name clients must send as `model` for the first engine; None = its `model_name`
              default_max_tokens:int=16, # `max_tokens` of a completion request that gives none (OpenAI's default)
@@ -1083,7 +1090,7 @@ def make_app(engine, # an engine (`HFEngine`, `FunctionEngine`, ...), or a list 
     async def demo_page():
         page = _pages_dir()/"demo.html"
         if not page.exists(): raise StarletteHTTPException(404)
-        return FileResponse(page, media_type="text/html; charset=utf-8")
+        return FileResponse(page, media_type="text/html; charset=utf-8", headers={"Content-Security-Policy": _DEMO_CSP})
 
     @app.get("/pages/templates.json")
     async def templates():
