@@ -22,7 +22,8 @@ def pipeline_config(quick:bool=False, **overrides)->dict:
     cfg = dict(
         num_instructions=20,        # instructions to generate
         teacher="default",          # model our own server runs as the teacher when no base_url is given
-        teacher_dtype="bfloat16",   # our server's dtype for the teacher (bf16 doubles CPU speed with AMX)
+        teacher_dtype="auto",       # our server's dtype for the teacher: auto = bf16 where the CPU computes it natively (AMX,
+                                    # AVX-512 BF16) or on a GPU, where it doubles the speed; else fp32 (emulated bf16 is slower)
         teacher_batch_size=8,       # sequences our server decodes together
         base_url=None, model_name=None, api_mode="completions",
         gen_max_tokens=256,         # tokens per teacher completion (a base model writes 3-4 tasks in 256)
@@ -34,9 +35,10 @@ def pipeline_config(quick:bool=False, **overrides)->dict:
         nproc_per_node=1,
         model_max_length=256,
         num_train_epochs=3.0, learning_rate=1e-4, per_device_train_batch_size=8, gradient_accumulation_steps=1,
-        warmup_ratio=0.03, lr_scheduler_type="cosine", bf16=True, freeze_embeddings=True, lora_r=0,
-        eval_limit=None, max_new_tokens=128, eval_batch_size=8, eval_dtype="bfloat16",
-        eval_repetition_penalty=1.1,  # greedy decoding with a mild penalty; both models are also shown without it
+        warmup_ratio=0.03, lr_scheduler_type="cosine", bf16="auto", freeze_embeddings=True, lora_r=0,
+        eval_limit=None, max_new_tokens=128, eval_batch_size=8, eval_dtype="auto",
+        eval_repetition_penalty=1.1,  # greedy decoding with a mild penalty (the targets)
+        eval_no_penalty=False,      # also evaluate both models with plain greedy decoding (two more generation passes)
         judge_base_url=None, judge_model=None,
         train_seed=42, quiet=False,
     )
@@ -48,6 +50,13 @@ def pipeline_config(quick:bool=False, **overrides)->dict:
     for k, v in overrides.items():
         if k not in cfg: raise InputError(f"unknown setting {k!r}", field=k)
         if v is not None: cfg[k] = v
+    if "auto" in (cfg["teacher_dtype"], cfg["eval_dtype"], cfg["bf16"]):  # resolved here, so that the report says what ran
+        import torch
+        from alpaca_nb.server import _dtype
+        native = _dtype("auto") == torch.bfloat16
+        for k in ("teacher_dtype", "eval_dtype"):
+            if cfg[k] == "auto": cfg[k] = "bfloat16" if native else "float32"
+        if cfg["bf16"] == "auto": cfg["bf16"] = native
     return cfg
 
 # %% ../nbs/07_pipeline.ipynb #0a6fa9fe
@@ -212,7 +221,7 @@ def stage_eval(folder:Path, cfg:dict, tuned:Path, eval_set=None)->dict:
     base_path, res = str(cfg["model_name_or_path"]), {}
     res["base"] = _eval_base(folder, "base", base_path, dict(settings, repetition_penalty=rp), dict(kw, repetition_penalty=rp))
     res["tuned"] = alpaca_nb_eval(model=str(tuned), model_name="fine-tuned", repetition_penalty=rp, **kw)
-    if rp != 1:   # the raw behaviour too: plain greedy decoding, no penalty
+    if rp != 1 and cfg["eval_no_penalty"]:   # the raw behaviour too: plain greedy decoding, no penalty
         res["base_raw"] = _eval_base(folder, "base, no penalty", base_path, dict(settings, repetition_penalty=1.0), kw)
         res["tuned_raw"] = alpaca_nb_eval(model=str(tuned), model_name="fine-tuned, no penalty", **kw)
     return res
@@ -305,8 +314,10 @@ def write_report(out:Path, cfg:dict, stages:dict, wall:float, run:dict|None=None
           f"{_fmt((t.get('peak_rss_mb') or float('nan')) / 1024, '{:.1f}')} GB.", "", f"`{t['command']}`", "",
           "![loss curve](5_train/model/loss.png)", "", "## 6. Evaluate (held-out set)", "",
           f"{e['base']['n']} held-out tasks, greedy decoding, at most {cfg['max_new_tokens']} new tokens, "
-          + (f"repetition penalty {cfg['eval_repetition_penalty']} (the targets below); the rows marked *no penalty* are "
-             "plain greedy decoding." if "tuned_raw" in e else "no repetition penalty."), "",
+          + ((f"repetition penalty {cfg['eval_repetition_penalty']} (the targets below)" +
+              ("; the rows marked *no penalty* are plain greedy decoding." if "tuned_raw" in e else
+               "; `--eval_no_penalty` adds rows of plain greedy decoding.")) if cfg["eval_repetition_penalty"] != 1
+             else "no repetition penalty."), "",
           leaderboard_markdown([e[k] for k in ("base", "tuned", "base_raw", "tuned_raw") if k in e]), "",
           "| target | value | met |", "|---|---|---|"]
     L += [f"| {n} | {v} | {'yes' if ok else 'NO'} |" for n, v, ok in targets(e["base"], e["tuned"])]
@@ -373,7 +384,7 @@ def _run_stages(out, cfg, seeds_path, seeds, eval_set, eval_items, t0, run):
                   "bf16", "freeze_embeddings", "lora_r", "train_seed"]
     stage("5_train", train_keys, lambda d: stage_train(d, cfg, out/"4_build"/"train.json"))
     stage("6_eval", ["eval_limit", "max_new_tokens", "eval_batch_size", "eval_dtype", "eval_repetition_penalty",
-                     "judge_base_url", "judge_model"],
+                     "eval_no_penalty", "judge_base_url", "judge_model"],
           lambda d: stage_eval(d, cfg, out/"5_train"/"model", eval_set))
     report = write_report(out, cfg, stages, time.time() - t0, dict(run, finished=_utc_now()))
     log(f"report: {report} (and report.html)")
@@ -405,6 +416,7 @@ def alpaca_nb_pipeline(
     lora_r:int=None, # LoRA rank (0 = full fine-tuning)
     eval_limit:int=None, # evaluate only the first N held-out items
     max_new_tokens:int=None, # longest answer in evaluation
+    eval_no_penalty:store_true=False, # also evaluate both models with plain greedy decoding (no repetition penalty)
     judge_base_url:str=None, # judge endpoint for the pairwise win rate; none = reference metrics only
     judge_model:str=None, # judge model name at --judge_base_url
     seed_tasks_path:str=None, # seed tasks (official seed_tasks.jsonl schema); default: ours
@@ -425,6 +437,7 @@ def alpaca_nb_pipeline(
                             teacher=teacher, model_name_or_path=model_name_or_path, nproc_per_node=nproc_per_node,
                             num_train_epochs=num_train_epochs, learning_rate=learning_rate, lora_r=lora_r,
                             eval_limit=eval_limit, max_new_tokens=max_new_tokens, judge_base_url=judge_base_url,
+                            eval_no_penalty=eval_no_penalty or None,
                             judge_model=judge_model, quiet=quiet or None)
     except _known_errors() as e:
         print(f"alpaca_nb_pipeline: error: {e}", file=sys.stderr); sys.exit(2)
