@@ -434,7 +434,7 @@ def report_markdown(rep:dict) -> str:
 
 # %% ../nbs/06a_human_eval.ipynb #0afa3225
 _PAGES = {"/": ("human_eval.html", "text/html; charset=utf-8"), "/human_eval.js": ("human_eval.js", "text/javascript; charset=utf-8"),
-          "/human_eval.css": ("human_eval.css", "text/css; charset=utf-8")}
+          "/human_eval.css": ("human_eval.css", "text/css; charset=utf-8"), "/base.css": ("base.css", "text/css; charset=utf-8")}
 _HEADERS = {"Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
                                        "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
             "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}

@@ -24,11 +24,12 @@ def pipeline_config(quick:bool=False, **overrides)->dict:
         teacher="default",          # model our own server runs as the teacher when no base_url is given
         teacher_dtype="auto",       # our server's dtype for the teacher: auto = bf16 where the CPU computes it natively (AMX,
                                     # AVX-512 BF16) or on a GPU, where it doubles the speed; else fp32 (emulated bf16 is slower)
-        teacher_batch_size=8,       # sequences our server decodes together
+        teacher_batch_size=32,      # sequences our server decodes together (continuous batching: all requests in flight)
         base_url=None, model_name=None, api_mode="completions",
         gen_max_tokens=256,         # tokens per teacher completion (a base model writes 3-4 tasks in 256)
         gen_request_batch_size=8,   # prompts per teacher request (one batch on our server)
-        gen_concurrency=1,          # requests in flight (raise it for a real endpoint)
+        gen_concurrency=4,          # requests in flight: 4 x 8 prompts decoded together by our server; more are sent only
+                                    # while the yield so far says they are needed
         gen_max_total_tokens=40000, # stop asking when this many tokens (prompt + completion) are used
         gen_seed=0,
         model_name_or_path="default",
@@ -36,7 +37,7 @@ def pipeline_config(quick:bool=False, **overrides)->dict:
         model_max_length=256,
         num_train_epochs=3.0, learning_rate=1e-4, per_device_train_batch_size=8, gradient_accumulation_steps=1,
         warmup_ratio=0.03, lr_scheduler_type="cosine", bf16="auto", freeze_embeddings=True, lora_r=0,
-        eval_limit=None, max_new_tokens=128, eval_batch_size=8, eval_dtype="auto",
+        eval_limit=None, max_new_tokens=128, eval_batch_size=32, eval_dtype="auto",
         eval_repetition_penalty=1.1,  # greedy decoding with a mild penalty (the targets)
         eval_no_penalty=False,      # also evaluate both models with plain greedy decoding (two more generation passes)
         judge_base_url=None, judge_model=None,
@@ -44,7 +45,8 @@ def pipeline_config(quick:bool=False, **overrides)->dict:
     )
     if quick:
         cfg.update(teacher="tiny", model_name_or_path="tiny", num_instructions=5, gen_max_tokens=64, gen_max_total_tokens=256,
-                   teacher_dtype=None, eval_dtype=None, gen_request_batch_size=1, eval_repetition_penalty=1.0,
+                   teacher_dtype=None, eval_dtype=None, gen_request_batch_size=1, gen_concurrency=1, eval_batch_size=8,
+                   eval_repetition_penalty=1.0,
                    model_max_length=128, num_train_epochs=2.0, learning_rate=1e-3, bf16=False, freeze_embeddings=False,
                    eval_limit=12, max_new_tokens=24)
     for k, v in overrides.items():
