@@ -20,12 +20,13 @@ from fastcore.script import Param, call_parse, is_cli
 __all__ = ['FSDP_STRATEGIES', 'FSDP_OPTIONS', 'SCHEDULES', 'STRATEGIES', 'REPORTERS', 'IGNORE_INDEX', 'BOOL_FLAGS',
            'TrainArgError', 'parse_fsdp', 'check_choice', 'setup_distributed', 'barrier', 'SupervisedCausalLM',
            'supervised_count', 'repeated_module_classes', 'wrap_class_names', 'device_mesh', 'shard_model',
-           'local_numel', 'vocab_weights', 'shard_vocab', 'vocab_parallel_embed', 'vocab_parallel_loss', 'epoch_order',
-           'global_batch', 'micro_batches', 'pad_batch', 'pack_batch', 'load_examples', 'lr_factor', 'make_optimizer',
-           'rng_state', 'set_rng_state', 'list_checkpoints', 'save_checkpoint', 'load_checkpoint', 'resolve_resume',
-           'save_hf_model', 'reporter_names', 'open_reporters', 'plot_loss', 'safetensors_entries', 'read_rows',
-           'local_rows', 'init_buffers', 'init_lora', 'fill_from_checkpoint', 'load_shards', 'precision_context',
-           'prepare_model', 'evaluate', 'peak_memory', 'train', 'check_args', 'alpaca_nb_train']
+           'local_numel', 'vocab_weights', 'shard_vocab', 'vocab_grads_to_mean', 'vocab_parallel_embed',
+           'vocab_parallel_loss', 'epoch_order', 'global_batch', 'micro_batches', 'pad_batch', 'pack_batch',
+           'load_examples', 'lr_factor', 'make_optimizer', 'rng_state', 'set_rng_state', 'list_checkpoints',
+           'save_checkpoint', 'load_checkpoint', 'resolve_resume', 'save_hf_model', 'reporter_names', 'open_reporters',
+           'plot_loss', 'safetensors_entries', 'read_rows', 'local_rows', 'init_buffers', 'init_lora',
+           'fill_from_checkpoint', 'load_shards', 'precision_context', 'prepare_model', 'evaluate', 'peak_memory',
+           'train', 'check_args', 'alpaca_nb_train']
 
 # %% ../nbs/05_fsdp_train.ipynb #2ed56b57
 class TrainArgError(ValueError):
@@ -208,12 +209,13 @@ def shard_vocab(lm, mesh) -> list:
         sharded.append(dt)
     return sharded
 
-class _ScaleGrad(torch.autograd.Function):
-    "Identity forward; multiply the gradient by `c` on the way back."
-    @staticmethod
-    def forward(ctx, x, c): ctx.c = c; return x.view_as(x)
-    @staticmethod
-    def backward(ctx, g): return g * ctx.c, None
+def vocab_grads_to_mean(net):
+    "Divide the vocabulary rows' gradients by the world size, in place, once per step after backward."
+    # the all-reduces of `vocab_parallel_embed`/`_loss` sum every rank's loss into these rows, where FSDP averages its
+    # units over ranks; scaling the finished gradient in place (not in a backward hook) adds no 2nd copy of the rows
+    if net.vocab is None: return
+    for p in {id(q): q for q in (net.lm.get_input_embeddings().weight, net.lm.get_output_embeddings().weight)}.values():
+        if p.grad is not None: p.grad.mul_(1 / p.device_mesh.size())
 
 def _gather_padded(t, fill, world:int):
     "Every rank's `t` (same dims, any sizes), padded with `fill` to the largest and stacked: (world, *largest)."
@@ -230,7 +232,7 @@ def _gather_padded(t, fill, world:int):
 def _rows(w, dtype=None) -> tuple:
     "This rank's rows of a vocabulary shard as a differentiable tensor (in `dtype`, e.g. FSDP's bf16), and the first row's index."
     a, _ = local_rows(w)
-    local = _ScaleGrad.apply(w.to_local(), 1 / w.device_mesh.size())
+    local = w.to_local()  # its gradient is put on FSDP's scale by `vocab_grads_to_mean` after backward
     return (local if dtype is None else local.to(dtype)), a
 
 def vocab_parallel_embed(net, input_ids):
@@ -940,6 +942,7 @@ def _train(cfg, env):
             with ctx: s = net(**inputs)
             (s * (env.world_size / n_sup)).backward()  # FSDP averages over ranks; we want the sum
             loss_sum += s.detach().float()
+        vocab_grads_to_mean(net)
         gnorm = torch.nn.utils.clip_grad_norm_([p for p in net.parameters() if p.requires_grad],
                                                cfg.max_grad_norm if cfg.max_grad_norm > 0 else float("inf"))
         lr = sched.get_last_lr()[0]
@@ -970,6 +973,7 @@ def _train(cfg, env):
     if eval_ds is not None and last_eval != step:
         eval_loss = evaluate(net, eval_ds, env, cfg.per_device_eval_batch_size, collate, ctx)
         log(dict(step=step, epoch=round(step / per_epoch, 4), eval_loss=eval_loss))
+    opt.state.clear()  # Adam's moments (2x the weights) are done with: free them before the model is gathered to be written
     save_hf_model(lm, tok, out, env, unit_names)
     results = dict(global_step=step, steps_this_run=step - start_step, train_loss=train_loss, eval_loss=eval_loss,
                    supervised_tokens=run_tokens, train_seconds=train_seconds,

@@ -10,6 +10,7 @@ Python process, a layer's gathered parameters, activations).
 
 Example: python benchmarks/fsdp_memory.py                 # Gemma 3 270M, 2 ranks, 2 steps, global batch 2, bf16
          python benchmarks/fsdp_memory.py --model tiny    # the tiny test LLaMA, a quick smoke run
+         python benchmarks/fsdp_memory.py --malloc_mmap_threshold 262144   # freed blocks returned to the system
 """
 import argparse, json, os, shutil, subprocess, sys, tempfile
 from pathlib import Path
@@ -26,12 +27,17 @@ def parse_args(argv=None):
     p.add_argument("--batch", type=int, default=2, help="global batch (the one process takes it whole, each rank batch/ranks)")
     p.add_argument("--steps", type=int, default=2, help="optimizer steps")
     p.add_argument("--flags", default="--bf16", help="extra alpaca_nb_train flags for both runs (default: %(default)s)")
+    p.add_argument("--malloc_mmap_threshold", type=int, default=0,
+                   help="bytes: run both trainings with glibc's MALLOC_MMAP_THRESHOLD_/MALLOC_TRIM_THRESHOLD_ fixed at this "
+                        "value (e.g. 262144), so freed large blocks go back to the system; 0 = glibc's defaults")
     p.add_argument("--keep", action="store_true", help="keep the work directory (printed)")
     return p.parse_args(argv)
 
 
-def run(cmd, out, threads):
-    r = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": str(threads)})
+def run(cmd, out, threads, malloc=0):
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
+    if malloc: env.update(MALLOC_MMAP_THRESHOLD_=str(malloc), MALLOC_TRIM_THRESHOLD_=str(malloc))
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if r.returncode: raise SystemExit(f"{' '.join(cmd[:6])} ... failed:\n{r.stderr[-4000:]}")
     return json.loads((out/"train_results.json").read_text())
 
@@ -48,11 +54,13 @@ def main(a):
                   "--save_strategy", "no", "--logging_steps", "1", "--disable_tqdm", *a.flags.split()]
         cores = os.cpu_count()
         one = run([sys.executable, "-m", "alpaca_nb.train", *common, "--output_dir", str(work/"one"),
-                   "--per_device_train_batch_size", str(a.batch)], work/"one", cores)
+                   "--per_device_train_batch_size", str(a.batch)], work/"one", cores, a.malloc_mmap_threshold)
         many = run([sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={a.ranks}",
                     "-m", "alpaca_nb.train", *common, "--output_dir", str(work/"ranks"), "--fsdp", "full_shard auto_wrap",
-                    "--per_device_train_batch_size", str(a.batch // a.ranks)], work/"ranks", max(1, cores // a.ranks))
-        print(f"model {a.model}: {a.steps} steps, global batch {a.batch}, flags {a.flags!r}; {cores} CPUs")
+                    "--per_device_train_batch_size", str(a.batch // a.ranks)], work/"ranks", max(1, cores // a.ranks),
+                   a.malloc_mmap_threshold)
+        print(f"model {a.model}: {a.steps} steps, global batch {a.batch}, flags {a.flags!r}; {cores} CPUs; glibc malloc "
+              + (f"mmap/trim threshold fixed at {a.malloc_mmap_threshold} bytes" if a.malloc_mmap_threshold else "defaults"))
         print(f"\n{'':34} {'peak RSS MB':>11} {'after load MB':>13} {'train loss':>10}")
         print(f"{'one process':34} {one['peak_rss_mb']:11.0f} {one['peak_rss_mb_after_load_max_rank']:13.0f} {one['train_loss']:10.4f}")
         print(f"{f'{a.ranks} FSDP ranks, largest rank':34} {many['peak_rss_mb_max_rank']:11.0f} "
