@@ -14,9 +14,9 @@ from .prompts import InputError, JsonlAppender, check_out_folder, data_path, for
 # %% auto #0
 __all__ = ['JUDGE_PROMPT', 'LENGTH_ADJUSTED_NOTE', 'EvalError', 'load_eval_set', 'task_text', 'generate_outputs',
            'generate_outputs_api', 'write_model_outputs', 'has_repetition', 'distinct_n', 'reference_metrics',
-           'judge_prompt', 'parse_verdict', 'judge_pairs', 'win_rate', 'length_adjusted_win_rate', 'judge_summary',
-           'leaderboard', 'leaderboard_markdown', 'plot_leaderboard', 'collect_results', 'write_report',
-           'alpaca_nb_eval']
+           'reference_nll', 'mean_nll', 'paired_bootstrap', 'item_metrics', 'judge_prompt', 'parse_verdict',
+           'judge_pairs', 'win_rate', 'length_adjusted_win_rate', 'judge_summary', 'leaderboard',
+           'leaderboard_markdown', 'plot_leaderboard', 'collect_results', 'write_report', 'alpaca_nb_eval']
 
 # %% ../nbs/06_eval.ipynb #3c30e1f2
 class EvalError(RuntimeError):
@@ -282,6 +282,90 @@ def reference_metrics(outputs:list, # model output records (`output`, optionally
                 max_words=max(words, default=0),
                 empty=statistics.fmean(t.strip() == "" for t in texts) if texts else nan)
 
+# %% ../nbs/06_eval.ipynb #fe54db14
+def reference_nll(model_or_path, # a checkpoint directory, "tiny", "default", or a `(model, tokenizer)` pair
+                  items:list, # eval items with reference `output`s (those without one get None)
+                  batch_size:int=8, # examples per forward pass
+                  max_length:int=1024, # prompt + reference tokens kept (as in training, the end is cut)
+                  chunk:int=256, # reference positions whose logits are computed at once
+                  progress:bool=True, # show a progress bar
+                  device=None, # where a model loaded here runs; None = "cuda" when available, else "cpu"
+                  dtype=None, # dtype of a model loaded here; None = as saved
+                 ) -> list:
+    "Per item: `dict(nll, tokens)`, the mean negative log-likelihood (nats/token) of the reference answer + EOS under the Alpaca prompt; None without a reference."
+    import torch
+    from tqdm import tqdm
+    from alpaca_nb.tokenization import tokenize_example
+    items = _as_items(items)
+    model, tok = _load(model_or_path, progress, dtype)
+    if not isinstance(model_or_path, (tuple, list)):
+        model.to(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    model.eval()
+    if tok.eos_token_id is None: raise EvalError("the tokenizer has no EOS token; set tokenizer.eos_token")
+    ex = [tokenize_example(tok, dict(instruction=it["instruction"], input=it.get("input") or "", output=it["output"]), max_length)
+          if isinstance(it.get("output"), str) and it["output"].strip() else None for it in items]
+    todo = sorted((i for i, e in enumerate(ex) if e is not None and any(l != -100 for l in e["labels"][1:])),
+                  key=lambda i: -len(ex[i]["input_ids"]))
+    head, cap = model.get_output_embeddings(), getattr(model.config, "final_logit_softcapping", None)
+    out = [None] * len(items)
+    with tqdm(total=len(todo), unit="reference", disable=not progress) as bar, torch.inference_mode():
+        for start in range(0, len(todo), batch_size):
+            rows = todo[start:start + batch_size]
+            width = max(len(ex[i]["input_ids"]) for i in rows)
+            ids = torch.zeros((len(rows), width), dtype=torch.long)
+            mask = torch.zeros((len(rows), width), dtype=torch.long)
+            for r, i in enumerate(rows):
+                n = len(ex[i]["input_ids"])
+                ids[r, :n], mask[r, :n] = torch.tensor(ex[i]["input_ids"]), 1
+            hidden = model.get_decoder()(input_ids=ids.to(model.device), attention_mask=mask.to(model.device)).last_hidden_state
+            # hidden state t predicts token t+1: keep the positions whose next token is a reference label
+            where = [(r, t, l) for r, i in enumerate(rows) for t, l in enumerate(ex[i]["labels"][1:]) if l != -100]
+            r_idx, t_idx, target = (torch.tensor(c, device=model.device) for c in zip(*where))
+            nll = torch.empty(len(where), dtype=torch.float32, device=model.device)
+            for a in range(0, len(where), chunk):
+                logits = head(hidden[r_idx[a:a + chunk], t_idx[a:a + chunk]]).float()
+                if cap: logits = torch.tanh(logits / cap) * cap
+                nll[a:a + chunk] = -logits.log_softmax(-1).gather(1, target[a:a + chunk, None]).squeeze(1)
+            for r, i in enumerate(rows):
+                mine = nll[r_idx == r]
+                out[i] = dict(nll=mine.mean().item(), tokens=len(mine))
+            bar.update(len(rows))
+    return out
+
+def mean_nll(per_item:list) -> float:
+    "Token-weighted mean of `reference_nll` results (NaN when there are none): nats per reference token."
+    got = [p for p in per_item if p]
+    return sum(p["nll"] * p["tokens"] for p in got) / sum(p["tokens"] for p in got) if got else float("nan")
+
+# %% ../nbs/06_eval.ipynb #290b2cb8
+def paired_bootstrap(a:list, # per-item values of the first model (None or NaN = missing, the pair is dropped)
+                     b:list, # the second model's values on the same items, in the same order
+                     n_resamples:int=2000, # bootstrap resamples
+                     confidence:float=0.95, # interval coverage
+                     seed:int=0, # resampling seed (the interval is reproducible)
+                    ) -> dict:
+    "Mean of `b - a` over the items both have, and its percentile bootstrap interval: `dict(diff, low, high, n)`."
+    import numpy as np
+    if len(a) != len(b): raise ValueError(f"paired values need the same items: {len(a)} against {len(b)}")
+    missing = lambda v: v is None or (isinstance(v, float) and math.isnan(v))
+    d = np.array([y - x for x, y in zip(a, b) if not missing(x) and not missing(y)], dtype=float)
+    if not len(d): return dict(diff=float("nan"), low=float("nan"), high=float("nan"), n=0)
+    means = d[np.random.default_rng(seed).integers(0, len(d), (n_resamples, len(d)))].mean(1)
+    low, high = np.quantile(means, [(1 - confidence) / 2, (1 + confidence) / 2])
+    return dict(diff=float(d.mean()), low=float(low), high=float(high), n=len(d))
+
+def item_metrics(outputs:list, # model output records, in the eval set's order
+                 references:list, # reference answers (None where there is none)
+                 nll:list|None=None, # `reference_nll` results of the same items
+                ) -> dict:
+    "Per-item values behind `reference_metrics` (and the reference likelihood), for paired comparisons."
+    n = len(outputs)
+    return dict(rouge_l=[_rouge_l(r, o["output"]) if r is not None else None for o, r in zip(outputs, references)],
+                ended_with_eos=[None if o.get("ended_with_eos") is None else float(o["ended_with_eos"]) for o in outputs],
+                repetition=[float(has_repetition(o["output"])) for o in outputs],
+                words=[float(len(o["output"].split())) for o in outputs],
+                reference_nll=[p["nll"] if p else None for p in (nll or [None] * n)])
+
 # %% ../nbs/06_eval.ipynb #09a4abde
 JUDGE_PROMPT = """\
 You are judging two answers to the same task. Decide which answer does what the task asks better: \
@@ -455,7 +539,7 @@ def judge_summary(pairs:list) -> dict:
 # %% ../nbs/06_eval.ipynb #5f15907b
 _COLUMNS = [("model", "model", "{}"), ("win_rate", "win rate %", "{:.1f}"), ("standard_error", "± se", "{:.1f}"),
             ("length_adjusted_win_rate", "length-adj. win rate %", "{:.1f}"), ("rouge_l", "ROUGE-L", "{:.3f}"),
-            ("ended_with_eos", "ended with EOS", "{:.0%}"), ("repetition", "repetition", "{:.0%}"),
+            ("reference_nll", "ref. NLL", "{:.3f}"), ("ended_with_eos", "ended with EOS", "{:.0%}"), ("repetition", "repetition", "{:.0%}"),
             ("distinct_2", "distinct-2", "{:.2f}"), ("mean_words", "mean words", "{:.1f}"), ("n", "n", "{}")]
 
 LENGTH_ADJUSTED_NOTE = ("*length-adj. win rate*: the win rate that a logistic fit of the pair scores on the relative length "
@@ -545,6 +629,13 @@ def _align(records, items, src) -> list:
 
 def _safe_name(name) -> str: return re.sub(r"[^\w.+-]+", "_", str(name)).strip("_") or "model"
 
+def _saved_nll(path, items):
+    "`reference_nll` results saved next to a model_outputs.json, when they are for these items (else None)."
+    try: saved = {r["instruction"]: r for r in json.loads(Path(path).read_text(encoding="utf-8"))}
+    except (OSError, ValueError, TypeError, KeyError): return None
+    if any(task_text(it) not in saved for it in items): return None
+    return [dict(nll=r["nll"], tokens=r["tokens"]) if r.get("nll") is not None else None for r in (saved[task_text(it)] for it in items)]
+
 # %% ../nbs/06_eval.ipynb #220f64da
 def _evaluate(model, base_url, model_name, eval_set, reference, judge_base_url, judge_model, judge_completions,
               output_dir, max_new_tokens, batch_size, limit, do_sample, temperature, repetition_penalty, seed, concurrency,
@@ -561,10 +652,12 @@ def _evaluate(model, base_url, model_name, eval_set, reference, judge_base_url, 
     check_out_folder(output_dir, field="--output_dir")
     with lock_folder(output_dir, tool="alpaca_nb_eval"):   # one writer of the folder (its models and leaderboard) at a time
         items = load_eval_set(eval_set, limit=limit)
+        nll = None
         if model is not None and str(model).endswith(".json") and Path(model).is_file():
             outputs = _align(load_eval_set(model), items, model)
             name = model_name or outputs[0].get("generator") or Path(model).parent.name
             max_new_tokens = None  # not generated here
+            nll = _saved_nll(Path(model).parent/"reference_nll.json", items)  # the likelihood of the model that wrote them
         elif base_url:
             name = model_name
             outputs = generate_outputs_api(base_url, model_name, items, max_new_tokens=max_new_tokens,
@@ -574,13 +667,23 @@ def _evaluate(model, base_url, model_name, eval_set, reference, judge_base_url, 
             if str(model) not in ("tiny", "default") and not Path(model).is_dir():
                 raise InputError("not a model directory, 'tiny', 'default' or a model_outputs.json", model, field="--model")
             name = model_name or _generator_name(model)
-            outputs = generate_outputs(model, items, batch_size=batch_size, max_new_tokens=max_new_tokens, do_sample=do_sample,
+            import torch
+            pair = _load(model, not quiet, None if dtype in (None, "auto") else dtype)   # one load for both passes
+            pair[0].to("cuda" if torch.cuda.is_available() else "cpu")
+            outputs = generate_outputs(pair, items, batch_size=batch_size, max_new_tokens=max_new_tokens, do_sample=do_sample,
                                        temperature=temperature, seed=seed, generator=name, progress=not quiet,
-                                       repetition_penalty=repetition_penalty, dtype=None if dtype in (None, "auto") else dtype)
+                                       repetition_penalty=repetition_penalty)
+            if any(isinstance(it.get("output"), str) for it in items):
+                nll = reference_nll(pair, items, batch_size=batch_size, progress=not quiet)
+            del pair
         folder = Path(output_dir)/_safe_name(name)
         outputs = [{**o, "generator": name} for o in outputs]
         write_model_outputs(folder/"model_outputs.json", outputs)
+        if nll is not None:
+            write_json_atomic(folder/"reference_nll.json", [dict(instruction=task_text(it), **(p or dict(nll=None, tokens=0)))
+                                                           for it, p in zip(items, nll)])
         result = dict(model=name, **reference_metrics(outputs, [it["output"] for it in items]),
+                      reference_nll=mean_nll(nll) if nll else float("nan"),
                       eval_set=str(eval_set or "alpaca_nb"), max_new_tokens=max_new_tokens,
                       repetition_penalty=repetition_penalty if model is not None and max_new_tokens is not None else None)
         if judge_base_url:

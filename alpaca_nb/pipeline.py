@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_pipeline.ipynb #08ba87cc
 from __future__ import annotations
-import json, math, os, platform, shlex, shutil, subprocess, sys, time, hashlib
+import json, math, os, platform, shlex, shutil, statistics, subprocess, sys, time, hashlib
 from datetime import datetime, timezone
 from pathlib import Path
 from fastcore.script import call_parse, Param, store_true, is_cli
@@ -12,8 +12,9 @@ from .prompts import (InputError, check_out_folder, data_path, load_seed_tasks, 
                                write_json_atomic)
 
 # %% auto #0
-__all__ = ['pipeline_config', 'run_stage', 'stage_generate', 'stage_filter', 'stage_chart', 'stage_build', 'train_command',
-           'stage_train', 'stage_eval', 'machine_facts', 'report_json', 'targets', 'write_report', 'run_pipeline',
+__all__ = ['ABLATION_MEASURES', 'pipeline_config', 'run_stage', 'stage_generate', 'stage_filter', 'stage_chart', 'stage_build',
+           'train_command', 'stage_train', 'stage_eval', 'compare_runs', 'ablation_sentence', 'stage_ablation',
+           'stage_round2', 'answer_tasks', 'machine_facts', 'report_json', 'targets', 'write_report', 'run_pipeline',
            'alpaca_nb_pipeline']
 
 # %% ../nbs/07_pipeline.ipynb #d1f2da4f
@@ -40,6 +41,8 @@ def pipeline_config(quick:bool=False, **overrides)->dict:
         eval_limit=None, max_new_tokens=128, eval_batch_size=32, eval_dtype="auto",
         eval_repetition_penalty=1.1,  # greedy decoding with a mild penalty (the targets)
         eval_no_penalty=False,      # also evaluate both models with plain greedy decoding (two more generation passes)
+        ablation=False,             # also train on the seeds alone (same steps, same seed) and compare: does the generated data help?
+        rounds=1,                   # 2: the round-1 student writes and answers round 2's tasks (Self-Instruct's own loop)
         judge_base_url=None, judge_model=None,
         train_seed=42, quiet=False,
     )
@@ -52,6 +55,7 @@ def pipeline_config(quick:bool=False, **overrides)->dict:
     for k, v in overrides.items():
         if k not in cfg: raise InputError(f"unknown setting {k!r}", field=k)
         if v is not None: cfg[k] = v
+    if cfg["rounds"] not in (1, 2): raise InputError(f"expected 1 or 2, got {cfg['rounds']}", field="--rounds")
     if "auto" in (cfg["teacher_dtype"], cfg["eval_dtype"], cfg["bf16"]):  # resolved here, so that the report says what ran
         import torch
         from alpaca_nb.server import _dtype
@@ -133,21 +137,25 @@ def stage_chart(folder:Path, cfg:dict, seeds_path:Path, kept:Path)->dict:
     summaries = diversity_plot(seeds_path, folder/"verb_noun.png", compare=compare, n_process=1)
     return dict(summaries=summaries, png="verb_noun.png", compared=compare is not None)
 
-def stage_build(folder:Path, cfg:dict, seeds:list, kept:Path, eval_items:list)->dict:
+def stage_build(folder:Path, cfg:dict, seeds:list, kept:Path, eval_items:list, extra:list=())->dict:
     "4. Seeds + kept generations, minus anything within ROUGE-L 0.7 of a held-out eval instruction."
     from alpaca_nb.filtering import rouge_l
     from alpaca_nb.eval import task_text
-    candidates = seed_records(seeds) + [dict(instruction=r["instruction"], input=r["input"], output=r["output"])
-                                        for r in _read_maybe_empty(kept)]
+    from_seeds = seed_records(seeds)
+    candidates = from_seeds + [dict(instruction=r["instruction"], input=r["input"], output=r["output"])
+                               for r in _read_maybe_empty(kept) + list(extra)]   # extra: round 2's tasks
     held_out = [task_text(it) for it in eval_items] + [it["instruction"] for it in eval_items]
-    train, removed = [], []
-    for r in candidates:
-        (removed if any(rouge_l(r["instruction"], h) > 0.7 for h in held_out) else train).append(r)
+    train, removed, seeds_only = [], [], []
+    for k, r in enumerate(candidates):
+        close = any(rouge_l(r["instruction"], h) > 0.7 for h in held_out)
+        (removed if close else train).append(r)
+        if not close and k < len(from_seeds): seeds_only.append(r)
     write_json_atomic(folder/"train.json", train)
+    write_json_atomic(folder/"seeds_only.json", seeds_only)   # the ablation's training set: the same, without the generated
     return dict(seeds=len(seeds), generated=len(candidates) - len(seeds), removed_eval_overlap=len(removed),
                 train_examples=len(train), removed=[r["instruction"] for r in removed][:5])
 
-def train_command(cfg:dict, data:Path, out:Path)->list:
+def train_command(cfg:dict, data:Path, out:Path, max_steps:int|None=None)->list:
     "The `alpaca_nb_train` command line of stage 5 (through `torchrun` when `nproc_per_node` > 1)."
     n = int(cfg["nproc_per_node"])
     launcher = [sys.executable, "-m", "alpaca_nb.train"] if n <= 1 else \
@@ -160,6 +168,7 @@ def train_command(cfg:dict, data:Path, out:Path)->list:
                 freeze_embeddings=cfg["freeze_embeddings"], lora_r=cfg["lora_r"], seed=cfg["train_seed"],
                 group_by_length=True, logging_steps=1, save_strategy="steps", save_steps=25, save_total_limit=1)
     if n > 1: args["fsdp"] = "full_shard auto_wrap"
+    if max_steps: args["max_steps"] = max_steps   # the ablation: as many steps as the main run, whatever its data size
     cmd = launcher + [a for k, v in args.items() for a in (f"--{k}", str(v))]
     if any(Path(out).glob("checkpoint-*")): cmd += ["--resume_from_checkpoint", "latest"]
     return cmd
@@ -170,9 +179,9 @@ _WITH_PARENT = ("import ctypes, os, sys\n"        # run as `python -c _WITH_PARE
                 "if os.getppid() != int(sys.argv[1]): sys.exit(1)\n"   # the parent died before the prctl
                 "os.execv(sys.argv[2], sys.argv[2:])")
 
-def stage_train(folder:Path, cfg:dict, data:Path)->dict:
+def stage_train(folder:Path, cfg:dict, data:Path, max_steps:int|None=None)->dict:
     "5. Fine-tune the student with the chapter 05 recipe, in a child process (resumes from its last checkpoint)."
-    cmd = train_command(cfg, data, folder/"model")
+    cmd = train_command(cfg, data, folder/"model", max_steps)
     print(" ".join(cmd), flush=True)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     # on Linux the trainer gets SIGKILL when the pipeline dies, however it dies: no orphan keeps writing the folder
@@ -228,6 +237,101 @@ def stage_eval(folder:Path, cfg:dict, tuned:Path, eval_set=None)->dict:
         res["tuned_raw"] = alpaca_nb_eval(model=str(tuned), model_name="fine-tuned, no penalty", **kw)
     return res
 
+# %% ../nbs/07_pipeline.ipynb #3cff6231
+# (measure, better when, format) of the ablation table; the per-item values come from `item_metrics`
+ABLATION_MEASURES = [("rouge_l", "higher", "{:.3f}"), ("reference_nll", "lower", "{:.3f}"), ("ended_with_eos", "higher", "{:.0%}"),
+                     ("repetition", "lower", "{:.0%}"), ("words", None, "{:.1f}")]
+
+def _per_item(eval_dir:Path, items:list)->dict:
+    "`item_metrics` of the answers (and reference likelihoods) an `alpaca_nb_eval` folder holds, in the order of `items`."
+    from alpaca_nb.eval import item_metrics, load_eval_set, _align, _saved_nll
+    outputs = _align(load_eval_set(eval_dir/"model_outputs.json"), items, eval_dir/"model_outputs.json")
+    return item_metrics(outputs, [it.get("output") for it in items], _saved_nll(eval_dir/"reference_nll.json", items))
+
+def compare_runs(without:dict, # `_per_item` of the model trained on the seeds alone
+                 with_generated:dict, # ... and of the model trained on seeds + generated
+                 n_resamples:int=2000, seed:int=0)->list:
+    "One row per measure: both means, the paired difference with its bootstrap 95% interval, and what it says."
+    from alpaca_nb.eval import paired_bootstrap
+    rows = []
+    for key, better, _ in ABLATION_MEASURES:
+        a, b = without[key], with_generated[key]
+        both = [(x, y) for x, y in zip(a, b) if x is not None and y is not None]
+        if not both: continue
+        bs = paired_bootstrap(a, b, n_resamples=n_resamples, seed=seed)
+        sign = {"higher": 1, "lower": -1}.get(better)
+        verdict = "–"   # length: neither direction is better
+        if sign is not None:
+            lo, hi = sorted((sign * bs["low"], sign * bs["high"]))   # the interval with "better" pointing up
+            verdict = "helped" if lo > 0 else "hurt" if hi < 0 else "cannot tell"
+        rows.append(dict(measure=key, better=better, seeds_only=statistics.fmean(x for x, _ in both),
+                         with_generated=statistics.fmean(y for _, y in both), **bs, verdict=verdict))
+    return rows
+
+def ablation_sentence(rows:list, generated:int, subject:str|None=None)->str:
+    "The answer in words (`subject`: what was added; default: the generated examples)."
+    subject = subject or f"the {generated} generated examples"
+    said = {v: [r["measure"].replace("_", " ") for r in rows if r["verdict"] == v] for v in ("helped", "hurt", "cannot tell")}
+    if not generated: return "No generated example reached the training set, so both runs trained on the same data."
+    parts = [f"{'helped' if v == 'helped' else 'hurt'} on {', '.join(m)}" for v, m in said.items() if m and v != "cannot tell"]
+    tail = (f"; on {', '.join(said['cannot tell'])} the difference is within what {rows[0]['n']} tasks can resolve"
+            if said["cannot tell"] else "")
+    if not parts: return (f"No: on these {rows[0]['n']} held-out tasks {subject} made no difference "
+                          f"that the 95% intervals can resolve on any measure.")
+    return f"Adding {subject} " + " and ".join(parts) + tail + "."
+
+def stage_ablation(folder:Path, cfg:dict, seeds_only:Path, steps:int, tuned_eval:Path, eval_set, eval_items:list,
+                   generated:int)->dict:
+    "7. The student trained on the seeds alone for `steps` steps, evaluated like stage 6, compared per task with the fine-tuned model."
+    from alpaca_nb.eval import alpaca_nb_eval
+    trained = stage_train(folder, cfg, seeds_only, max_steps=steps)
+    res = alpaca_nb_eval(model=trained["model"], model_name="seeds only", output_dir=str(folder/"eval"), eval_set=eval_set,
+                         max_new_tokens=cfg["max_new_tokens"], batch_size=cfg["eval_batch_size"], limit=cfg["eval_limit"],
+                         repetition_penalty=cfg["eval_repetition_penalty"], dtype=cfg["eval_dtype"] or "auto", quiet=cfg["quiet"])
+    rows = compare_runs(_per_item(folder/"eval"/"seeds_only", eval_items), _per_item(tuned_eval, eval_items))
+    return dict(train=trained, seeds_only=res, examples=len(json.loads(Path(seeds_only).read_text())), generated=generated,
+                steps=steps, rows=rows, answer=ablation_sentence(rows, generated))
+
+# %% ../nbs/07_pipeline.ipynb #a8631e38
+def stage_round2(folder:Path, cfg:dict, student:Path, seeds:list, round1:Path, eval_items:list, eval_set, steps:int,
+                 round1_eval:Path)->dict:
+    "8. The round-1 student writes and answers new tasks; the student trained again on everything, compared with round 1."
+    from alpaca_nb.eval import alpaca_nb_eval
+    from alpaca_nb.filtering import filter_report
+    gen = stage_generate(_sub(folder, "generate"), dict(cfg, teacher=str(student), base_url=None, api_mode="completions"))
+    tasks = _read_maybe_empty(folder/"generate"/"regen.json")
+    answered = answer_tasks(student, tasks, cfg)
+    earlier = seed_records(seeds) + _read_maybe_empty(round1)
+    kept, report = filter_report(answered, pool=[r["instruction"] for r in earlier], threshold=0.7)
+    write_json_atomic(folder/"answered.json", answered); write_json_atomic(folder/"kept.json", kept)
+    out = dict(generate=gen, tasks=len(tasks), answered=len(answered), kept=len(kept), filter_reasons=report["reasons"],
+               examples=[dict(instruction=r["instruction"], input=r["input"], output=r["output"]) for r in kept[:3]])
+    if not kept:
+        return dict(out, trained=False, answer="The round-1 student wrote no task that passed the filters with an answer that "
+                    "ended, so there was nothing new to train on: round 2 stops here.")
+    build = stage_build(_sub(folder, "build"), cfg, seeds, round1, eval_items, extra=kept)
+    trained = stage_train(_sub(folder, "train"), cfg, folder/"build"/"train.json", max_steps=steps)
+    res = alpaca_nb_eval(model=trained["model"], model_name="round 2", output_dir=str(folder/"eval"), eval_set=eval_set,
+                         max_new_tokens=cfg["max_new_tokens"], batch_size=cfg["eval_batch_size"], limit=cfg["eval_limit"],
+                         repetition_penalty=cfg["eval_repetition_penalty"], dtype=cfg["eval_dtype"] or "auto", quiet=cfg["quiet"])
+    rows = compare_runs(_per_item(round1_eval, eval_items), _per_item(folder/"eval"/"round_2", eval_items))
+    return dict(out, trained=True, build=build, train=trained, round2=res, steps=steps, rows=rows,
+                answer=ablation_sentence(rows, len(kept), f"round 2's {len(kept)} self-written examples"))
+
+def answer_tasks(student:Path, tasks:list, cfg:dict)->list:
+    "The student's own answers to `tasks` through the Alpaca prompt (greedy, the eval's penalty); those that never ended are dropped."
+    from alpaca_nb.eval import generate_outputs
+    answers = generate_outputs(str(student), [dict(instruction=r["instruction"], input=r["input"]) for r in tasks],
+                               batch_size=cfg["eval_batch_size"], max_new_tokens=cfg["gen_max_tokens"],
+                               repetition_penalty=cfg["eval_repetition_penalty"], progress=not cfg["quiet"],
+                               dtype=None if cfg["eval_dtype"] in (None, "auto") else cfg["eval_dtype"])
+    return [dict(instruction=r["instruction"], input=r["input"], output=a["output"]) for r, a in zip(tasks, answers)
+            if a["ended_with_eos"] and a["output"].strip()]
+
+def _sub(folder:Path, name:str)->Path:
+    (Path(folder)/name).mkdir(parents=True, exist_ok=True)
+    return Path(folder)/name
+
 # %% ../nbs/07_pipeline.ipynb #1abffec6
 _CPU_FLAGS = ("avx2", "avx512f", "avx512_bf16", "avx512_vnni", "amx_tile", "amx_bf16", "amx_int8")  # what CPU speed here hangs on
 
@@ -253,7 +357,7 @@ def _utc_now()->str: return datetime.now(timezone.utc).isoformat(timespec="secon
 def report_json(cfg:dict, stages:dict, wall:float, run:dict)->dict:
     "What `report.json` holds: when, where and how the run ran, every stage's time and numbers, and the headline figures."
     g, f, b, t, e = (stages[k]["numbers"] for k in ("1_generate", "2_filter", "4_build", "5_train", "6_eval"))
-    rows = lambda r: {k: r.get(k) for k in ("n", "ended_with_eos", "repetition", "rouge_l", "mean_words", "win_rate",
+    rows = lambda r: {k: r.get(k) for k in ("n", "ended_with_eos", "repetition", "rouge_l", "reference_nll", "mean_words", "win_rate",
                                              "length_adjusted_win_rate", "repetition_penalty", "max_new_tokens")}
     headline = dict(
         total_minutes=wall / 60, all_stages_ran=not any(s.get("skipped") for s in stages.values()),
@@ -265,6 +369,14 @@ def report_json(cfg:dict, stages:dict, wall:float, run:dict)->dict:
                    peak_rss_mb=t.get("peak_rss_mb")),
         eval={k: rows(e[k]) for k in ("base", "tuned", "base_raw", "tuned_raw") if k in e},
         targets=[dict(target=n, value=v, met=ok) for n, v, ok in targets(e["base"], e["tuned"])])
+    if "7_ablation" in stages:
+        ab = stages["7_ablation"]["numbers"]
+        headline["ablation"] = dict(answer=ab["answer"], steps=ab["steps"], seeds_only_examples=ab["examples"],
+                                    generated_examples=ab["generated"], rows=ab["rows"])
+    if "8_round2" in stages:
+        r2 = stages["8_round2"]["numbers"]
+        headline["round2"] = dict(answer=r2["answer"], tasks=r2["tasks"], answered=r2["answered"], kept=r2["kept"],
+                                  rows=r2.get("rows", []))
     return dict(format=1, **run, wall_seconds=wall, headline=headline, settings=cfg,
                 stages={k: {kk: vv for kk, vv in v.items() if kk != "fingerprint"} for k, v in stages.items()})
 
@@ -332,6 +444,39 @@ def write_report(out:Path, cfg:dict, stages:dict, wall:float, run:dict|None=None
     for bo, to in list(zip(base_out, tuned_out))[:3]:
         L += [f"**{bo['instruction']}**", "", "base:", "", "```", bo["output"][:600].strip(), "```", "",
               "fine-tuned:", "", "```", to["output"][:600].strip(), "```", ""]
+    L += ["## 7. Does the generated data help?", ""]
+    if "7_ablation" in stages:
+        ab = stages["7_ablation"]["numbers"]
+        fmt = {k: f for k, _, f in ABLATION_MEASURES}
+        L += [f"**{ab['answer']}**", "", f"The same student, settings and seed, {ab['steps']} optimizer steps each: on the "
+              f"{ab['examples']} seed examples alone, and on those plus the {ab['generated']} generated ones (stage 5). "
+              f"Difference = seeds + generated minus seeds only, per held-out task, with its paired bootstrap 95% interval.", "",
+              "| measure | better | seeds only | seeds + generated | difference [95% CI] | reading |", "|---|---|---:|---:|---|---|"]
+        pct = lambda k, v: f"{100 * v:+.1f} pts" if fmt[k].endswith("%}") else f"{v:+.3f}"
+        L += [f"| {r['measure'].replace('_', ' ')} | {r['better'] or '–'} | {_fmt(r['seeds_only'], fmt[r['measure']])} | "
+              f"{_fmt(r['with_generated'], fmt[r['measure']])} | {pct(r['measure'], r['diff'])} "
+              f"[{pct(r['measure'], r['low'])}, {pct(r['measure'], r['high'])}] | {r['verdict']} |" for r in ab["rows"]]
+        L += ["", "ROUGE-L rewards the reference's words and length, not correctness; the reference NLL (nats per token, "
+              "lower is better) rewards sounding like the reference's writer. A judge or people (chapter 06a) say more.", ""]
+    else:
+        L += ["Not measured in this run: `--ablation` trains the same student on the seeds alone for the same steps and "
+              "compares the two on every held-out measure, with paired bootstrap intervals.", ""]
+    if "8_round2" in stages:
+        r2 = stages["8_round2"]["numbers"]
+        fmt = {k: f for k, _, f in ABLATION_MEASURES}
+        pct = lambda k, v: f"{100 * v:+.1f} pts" if fmt[k].endswith("%}") else f"{v:+.3f}"
+        L += ["## 8. Round 2: the student as its own teacher", "", f"**{r2['answer']}**", "",
+              f"The round-1 model wrote {r2['tasks']} tasks, answered {r2['answered']} of them with an answer that ended, and "
+              f"{r2['kept']} passed the filters (deduplicated against the seeds and round 1)."]
+        for ex in r2["examples"][:3]: L += [f"- *{ex['instruction']}* → {ex['output'][:120]}"]
+        if r2.get("rows"):
+            L += ["", f"Trained from the base model for {r2['steps']} steps on seeds + round 1 + round 2; difference = round 2 "
+                  "minus round 1, per held-out task, with its paired bootstrap 95% interval.", "",
+                  "| measure | better | round 1 | round 2 | difference [95% CI] | reading |", "|---|---|---:|---:|---|---|"]
+            L += [f"| {r['measure'].replace('_', ' ')} | {r['better'] or '–'} | {_fmt(r['seeds_only'], fmt[r['measure']])} | "
+                  f"{_fmt(r['with_generated'], fmt[r['measure']])} | {pct(r['measure'], r['diff'])} "
+                  f"[{pct(r['measure'], r['low'])}, {pct(r['measure'], r['high'])}] | {r['verdict']} |" for r in r2["rows"]]
+        L += [""]
     md = "\n".join(L) + "\n"
     (out/"report.md").write_text(md, encoding="utf-8")
     body = mistune.create_markdown(plugins=["table"])(md)
@@ -388,6 +533,14 @@ def _run_stages(out, cfg, seeds_path, seeds, eval_set, eval_items, t0, run):
     stage("6_eval", ["eval_limit", "max_new_tokens", "eval_batch_size", "eval_dtype", "eval_repetition_penalty",
                      "eval_no_penalty", "judge_base_url", "judge_model"],
           lambda d: stage_eval(d, cfg, out/"5_train"/"model", eval_set))
+    if cfg["ablation"]:
+        stage("7_ablation", [], lambda d: stage_ablation(d, cfg, out/"4_build"/"seeds_only.json", stages["5_train"]["numbers"]["steps"],
+                                                         out/"6_eval"/"fine-tuned", eval_set, eval_items,
+                                                         stages["4_build"]["numbers"]["train_examples"]
+                                                         - len(json.loads((out/"4_build"/"seeds_only.json").read_text()))))
+    if cfg["rounds"] == 2:
+        stage("8_round2", [], lambda d: stage_round2(d, cfg, out/"5_train"/"model", seeds, out/"2_filter"/"kept.json", eval_items,
+                                                     eval_set, stages["5_train"]["numbers"]["steps"], out/"6_eval"/"fine-tuned"))
     report = write_report(out, cfg, stages, time.time() - t0, dict(run, finished=_utc_now()))
     log(f"report: {report} (and report.html)")
     log("stage times: " + ", ".join(f"{k} {v['seconds']:.0f} s" for k, v in stages.items()) + f"; total {(time.time()-t0)/60:.1f} min")
@@ -419,6 +572,8 @@ def alpaca_nb_pipeline(
     eval_limit:int=None, # evaluate only the first N held-out items
     max_new_tokens:int=None, # longest answer in evaluation
     eval_no_penalty:store_true=False, # also evaluate both models with plain greedy decoding (no repetition penalty)
+    ablation:store_true=False, # also train on the seeds alone (same steps) and report whether the generated data helped
+    rounds:int=None, # 2: Self-Instruct's loop, the round-1 student writes and answers round 2's tasks (default 1)
     judge_base_url:str=None, # judge endpoint for the pairwise win rate; none = reference metrics only
     judge_model:str=None, # judge model name at --judge_base_url
     seed_tasks_path:str=None, # seed tasks (official seed_tasks.jsonl schema); default: ours
@@ -439,7 +594,7 @@ def alpaca_nb_pipeline(
                             teacher=teacher, model_name_or_path=model_name_or_path, nproc_per_node=nproc_per_node,
                             num_train_epochs=num_train_epochs, learning_rate=learning_rate, lora_r=lora_r,
                             eval_limit=eval_limit, max_new_tokens=max_new_tokens, judge_base_url=judge_base_url,
-                            eval_no_penalty=eval_no_penalty or None,
+                            eval_no_penalty=eval_no_penalty or None, ablation=ablation or None, rounds=rounds,
                             judge_model=judge_model, quiet=quiet or None)
     except _known_errors() as e:
         print(f"alpaca_nb_pipeline: error: {e}", file=sys.stderr); sys.exit(2)
