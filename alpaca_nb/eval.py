@@ -112,6 +112,14 @@ def _load(model_or_path, progress=True, dtype=None):
     finally:
         if bars: hf_logging.enable_progress_bar()
 
+def _ready(model_or_path, progress=True, dtype=None, device=None):
+    "`_load`, then a model loaded here moved to `device` (default: cuda when available) and put in eval mode."
+    import torch
+    model, tok = _load(model_or_path, progress, dtype)
+    if not isinstance(model_or_path, (tuple, list)):
+        model.to(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    return model.eval(), tok
+
 def _eos_ids(model, tokenizer) -> list:
     "Every token id that ends an answer: the tokenizer's EOS and the model's generation-config EOS ids."
     ids = set()
@@ -151,10 +159,7 @@ def generate_outputs(model_or_path, # a checkpoint directory, "tiny", "default",
     from tqdm import tqdm
     from transformers import GenerationConfig
     items = _as_items(items)
-    model, tok = _load(model_or_path, progress, dtype)
-    if not isinstance(model_or_path, (tuple, list)):
-        model.to(device or ("cuda" if torch.cuda.is_available() else "cpu"))
-    model.eval()
+    model, tok = _ready(model_or_path, progress, dtype, device)
     eos = _eos_ids(model, tok)
     if not eos: raise EvalError("the tokenizer has no EOS token, so answers could never end; set tokenizer.eos_token")
     pad = tok.pad_token_id if tok.pad_token_id is not None else eos[0]
@@ -297,10 +302,7 @@ def reference_nll(model_or_path, # a checkpoint directory, "tiny", "default", or
     from tqdm import tqdm
     from alpaca_nb.tokenization import tokenize_example
     items = _as_items(items)
-    model, tok = _load(model_or_path, progress, dtype)
-    if not isinstance(model_or_path, (tuple, list)):
-        model.to(device or ("cuda" if torch.cuda.is_available() else "cpu"))
-    model.eval()
+    model, tok = _ready(model_or_path, progress, dtype, device)
     if tok.eos_token_id is None: raise EvalError("the tokenizer has no EOS token; set tokenizer.eos_token")
     ex = [tokenize_example(tok, dict(instruction=it["instruction"], input=it.get("input") or "", output=it["output"]), max_length)
           if isinstance(it.get("output"), str) and it["output"].strip() else None for it in items]
@@ -667,9 +669,7 @@ def _evaluate(model, base_url, model_name, eval_set, reference, judge_base_url, 
             if str(model) not in ("tiny", "default") and not Path(model).is_dir():
                 raise InputError("not a model directory, 'tiny', 'default' or a model_outputs.json", model, field="--model")
             name = model_name or _generator_name(model)
-            import torch
-            pair = _load(model, not quiet, None if dtype in (None, "auto") else dtype)   # one load for both passes
-            pair[0].to("cuda" if torch.cuda.is_available() else "cpu")
+            pair = _ready(model, not quiet, None if dtype in (None, "auto") else dtype)   # one load for both passes
             outputs = generate_outputs(pair, items, batch_size=batch_size, max_new_tokens=max_new_tokens, do_sample=do_sample,
                                        temperature=temperature, seed=seed, generator=name, progress=not quiet,
                                        repetition_penalty=repetition_penalty)
