@@ -263,7 +263,8 @@ def compare_runs(without:dict, # `_per_item` of the model trained on the seeds a
         verdict = "–"   # length: neither direction is better
         if sign is not None:
             lo, hi = sorted((sign * bs["low"], sign * bs["high"]))   # the interval with "better" pointing up
-            verdict = "helped" if lo > 0 else "hurt" if hi < 0 else "cannot tell"
+            verdict = ("no difference" if bs["low"] == bs["high"] == 0 else   # every task the same
+                       "helped" if lo > 0 else "hurt" if hi < 0 else "cannot tell")
         rows.append(dict(measure=key, better=better, seeds_only=statistics.fmean(x for x, _ in both),
                          with_generated=statistics.fmean(y for _, y in both), **bs, verdict=verdict))
     return rows
@@ -271,11 +272,13 @@ def compare_runs(without:dict, # `_per_item` of the model trained on the seeds a
 def ablation_sentence(rows:list, generated:int, subject:str|None=None)->str:
     "The answer in words (`subject`: what was added; default: the generated examples)."
     subject = subject or f"the {generated} generated examples"
-    said = {v: [r["measure"].replace("_", " ") for r in rows if r["verdict"] == v] for v in ("helped", "hurt", "cannot tell")}
+    said = {v: [r["measure"].replace("_", " ") for r in rows if r["verdict"] == v]
+            for v in ("helped", "hurt", "cannot tell", "no difference")}
     if not generated: return "No generated example reached the training set, so both runs trained on the same data."
-    parts = [f"{'helped' if v == 'helped' else 'hurt'} on {', '.join(m)}" for v, m in said.items() if m and v != "cannot tell"]
+    parts = [f"{v} on {', '.join(m)}" for v, m in said.items() if m and v in ("helped", "hurt")]
     tail = (f"; on {', '.join(said['cannot tell'])} the difference is within what {rows[0]['n']} tasks can resolve"
-            if said["cannot tell"] else "")
+            if said["cannot tell"] else "") + (f"; {', '.join(said['no difference'])} did not change on any task"
+                                                if said["no difference"] else "")
     if not parts: return (f"No: on these {rows[0]['n']} held-out tasks {subject} made no difference "
                           f"that the 95% intervals can resolve on any measure.")
     return f"Adding {subject} " + " and ".join(parts) + tail + "."
@@ -456,8 +459,11 @@ def write_report(out:Path, cfg:dict, stages:dict, wall:float, run:dict|None=None
         L += [f"| {r['measure'].replace('_', ' ')} | {r['better'] or '–'} | {_fmt(r['seeds_only'], fmt[r['measure']])} | "
               f"{_fmt(r['with_generated'], fmt[r['measure']])} | {pct(r['measure'], r['diff'])} "
               f"[{pct(r['measure'], r['low'])}, {pct(r['measure'], r['high'])}] | {r['verdict']} |" for r in ab["rows"]]
-        L += ["", "ROUGE-L rewards the reference's words and length, not correctness; the reference NLL (nats per token, "
-              "lower is better) rewards sounding like the reference's writer. A judge or people (chapter 06a) say more.", ""]
+        L += ["", "ROUGE-L rewards the reference's words and length, not correctness; the reference NLL (here the mean over "
+              "tasks of each task's nats per token, lower is better; the leaderboard's figure weights tasks by their tokens) "
+              "rewards sounding like the reference's writer. A judge or people (chapter 06a) say more. The interval resamples "
+              "the tasks, not the training: both runs use one seed, and different data also means a different batch order, "
+              "so a small difference can be training noise.", ""]
     else:
         L += ["Not measured in this run: `--ablation` trains the same student on the seeds alone for the same steps and "
               "compares the two on every held-out measure, with paired bootstrap intervals.", ""]
