@@ -248,14 +248,14 @@ def _per_item(eval_dir:Path, items:list)->dict:
     outputs = _align(load_eval_set(eval_dir/"model_outputs.json"), items, eval_dir/"model_outputs.json")
     return item_metrics(outputs, [it.get("output") for it in items], _saved_nll(eval_dir/"reference_nll.json", items))
 
-def compare_runs(without:dict, # `_per_item` of the model trained on the seeds alone
-                 with_generated:dict, # ... and of the model trained on seeds + generated
+def compare_runs(without:dict, # `_per_item` of the model trained without the added data (e.g. on the seeds alone)
+                 with_added:dict, # ... and of the model trained with it (seeds + generated)
                  n_resamples:int=2000, seed:int=0)->list:
     "One row per measure: both means, the paired difference with its bootstrap 95% interval, and what it says."
     from alpaca_nb.eval import paired_bootstrap
     rows = []
     for key, better, _ in ABLATION_MEASURES:
-        a, b = without[key], with_generated[key]
+        a, b = without[key], with_added[key]
         both = [(x, y) for x, y in zip(a, b) if x is not None and y is not None]
         if not both: continue
         bs = paired_bootstrap(a, b, n_resamples=n_resamples, seed=seed)
@@ -265,8 +265,8 @@ def compare_runs(without:dict, # `_per_item` of the model trained on the seeds a
             lo, hi = sorted((sign * bs["low"], sign * bs["high"]))   # the interval with "better" pointing up
             verdict = ("no difference" if bs["low"] == bs["high"] == 0 else   # every task the same
                        "helped" if lo > 0 else "hurt" if hi < 0 else "cannot tell")
-        rows.append(dict(measure=key, better=better, seeds_only=statistics.fmean(x for x, _ in both),
-                         with_generated=statistics.fmean(y for _, y in both), **bs, verdict=verdict))
+        rows.append(dict(measure=key, better=better, without=statistics.fmean(x for x, _ in both),
+                         with_added=statistics.fmean(y for _, y in both), **bs, verdict=verdict))
     return rows
 
 def ablation_sentence(rows:list, generated:int, subject:str|None=None)->str:
@@ -283,16 +283,17 @@ def ablation_sentence(rows:list, generated:int, subject:str|None=None)->str:
                           f"that the 95% intervals can resolve on any measure.")
     return f"Adding {subject} " + " and ".join(parts) + tail + "."
 
-def stage_ablation(folder:Path, cfg:dict, seeds_only:Path, steps:int, tuned_eval:Path, eval_set, eval_items:list,
-                   generated:int)->dict:
+def stage_ablation(folder:Path, cfg:dict, build:Path, steps:int, tuned_eval:Path, eval_set, eval_items:list)->dict:
     "7. The student trained on the seeds alone for `steps` steps, evaluated like stage 6, compared per task with the fine-tuned model."
     from alpaca_nb.eval import alpaca_nb_eval
-    trained = stage_train(folder, cfg, seeds_only, max_steps=steps)
+    examples = len(json.loads((build/"seeds_only.json").read_text()))
+    generated = len(json.loads((build/"train.json").read_text())) - examples
+    trained = stage_train(folder, cfg, build/"seeds_only.json", max_steps=steps)
     res = alpaca_nb_eval(model=trained["model"], model_name="seeds only", output_dir=str(folder/"eval"), eval_set=eval_set,
                          max_new_tokens=cfg["max_new_tokens"], batch_size=cfg["eval_batch_size"], limit=cfg["eval_limit"],
                          repetition_penalty=cfg["eval_repetition_penalty"], dtype=cfg["eval_dtype"] or "auto", quiet=cfg["quiet"])
     rows = compare_runs(_per_item(folder/"eval"/"seeds_only", eval_items), _per_item(tuned_eval, eval_items))
-    return dict(train=trained, seeds_only=res, examples=len(json.loads(Path(seeds_only).read_text())), generated=generated,
+    return dict(train=trained, seeds_only=res, examples=examples, generated=generated,
                 steps=steps, rows=rows, answer=ablation_sentence(rows, generated))
 
 # %% ../nbs/07_pipeline.ipynb #a8631e38
@@ -396,6 +397,15 @@ def targets(base:dict, tuned:dict)->list:
             ("ROUGE-L not below the base model's", f"{tuned['rouge_l']:.3f} vs {base['rouge_l']:.3f}",
              tuned["rouge_l"] >= base["rouge_l"])]
 
+def _comparison_table(rows:list, without:str, with_added:str)->list:
+    "Markdown lines of a `compare_runs` table, its two models' columns headed `without` and `with_added`."
+    fmt = {k: f for k, _, f in ABLATION_MEASURES}
+    d = lambda k, v: f"{100 * v:+.1f} pts" if fmt[k].endswith("%}") else f"{v:+.3f}"   # a difference: signed, in points for shares
+    return ([f"| measure | better | {without} | {with_added} | difference [95% CI] | reading |", "|---|---|---:|---:|---|---|"]
+            + [f"| {r['measure'].replace('_', ' ')} | {r['better'] or '–'} | {_fmt(r['without'], fmt[r['measure']])} | "
+               f"{_fmt(r['with_added'], fmt[r['measure']])} | {d(r['measure'], r['diff'])} "
+               f"[{d(r['measure'], r['low'])}, {d(r['measure'], r['high'])}] | {r['verdict']} |" for r in rows])
+
 def write_report(out:Path, cfg:dict, stages:dict, wall:float, run:dict|None=None)->Path:
     "Write `report.md`, `report.html` and `report.json` in `out` from the stages' numbers (`run`: its start, end, command and machine)."
     import mistune
@@ -450,15 +460,10 @@ def write_report(out:Path, cfg:dict, stages:dict, wall:float, run:dict|None=None
     L += ["## 7. Does the generated data help?", ""]
     if "7_ablation" in stages:
         ab = stages["7_ablation"]["numbers"]
-        fmt = {k: f for k, _, f in ABLATION_MEASURES}
         L += [f"**{ab['answer']}**", "", f"The same student, settings and seed, {ab['steps']} optimizer steps each: on the "
               f"{ab['examples']} seed examples alone, and on those plus the {ab['generated']} generated ones (stage 5). "
-              f"Difference = seeds + generated minus seeds only, per held-out task, with its paired bootstrap 95% interval.", "",
-              "| measure | better | seeds only | seeds + generated | difference [95% CI] | reading |", "|---|---|---:|---:|---|---|"]
-        pct = lambda k, v: f"{100 * v:+.1f} pts" if fmt[k].endswith("%}") else f"{v:+.3f}"
-        L += [f"| {r['measure'].replace('_', ' ')} | {r['better'] or '–'} | {_fmt(r['seeds_only'], fmt[r['measure']])} | "
-              f"{_fmt(r['with_generated'], fmt[r['measure']])} | {pct(r['measure'], r['diff'])} "
-              f"[{pct(r['measure'], r['low'])}, {pct(r['measure'], r['high'])}] | {r['verdict']} |" for r in ab["rows"]]
+              f"Difference = seeds + generated minus seeds only, per held-out task, with its paired bootstrap 95% interval.", ""]
+        L += _comparison_table(ab["rows"], "seeds only", "seeds + generated")
         L += ["", "ROUGE-L rewards the reference's words and length, not correctness; the reference NLL (here the mean over "
               "tasks of each task's nats per token, lower is better; the leaderboard's figure weights tasks by their tokens) "
               "rewards sounding like the reference's writer. A judge or people (chapter 06a) say more. The interval resamples "
@@ -469,19 +474,14 @@ def write_report(out:Path, cfg:dict, stages:dict, wall:float, run:dict|None=None
               "compares the two on every held-out measure, with paired bootstrap intervals.", ""]
     if "8_round2" in stages:
         r2 = stages["8_round2"]["numbers"]
-        fmt = {k: f for k, _, f in ABLATION_MEASURES}
-        pct = lambda k, v: f"{100 * v:+.1f} pts" if fmt[k].endswith("%}") else f"{v:+.3f}"
         L += ["## 8. Round 2: the student as its own teacher", "", f"**{r2['answer']}**", "",
               f"The round-1 model wrote {r2['tasks']} tasks, answered {r2['answered']} of them with an answer that ended, and "
               f"{r2['kept']} passed the filters (deduplicated against the seeds and round 1)."]
         for ex in r2["examples"][:3]: L += [f"- *{ex['instruction']}* → {ex['output'][:120]}"]
         if r2.get("rows"):
             L += ["", f"Trained from the base model for {r2['steps']} steps on seeds + round 1 + round 2; difference = round 2 "
-                  "minus round 1, per held-out task, with its paired bootstrap 95% interval.", "",
-                  "| measure | better | round 1 | round 2 | difference [95% CI] | reading |", "|---|---|---:|---:|---|---|"]
-            L += [f"| {r['measure'].replace('_', ' ')} | {r['better'] or '–'} | {_fmt(r['seeds_only'], fmt[r['measure']])} | "
-                  f"{_fmt(r['with_generated'], fmt[r['measure']])} | {pct(r['measure'], r['diff'])} "
-                  f"[{pct(r['measure'], r['low'])}, {pct(r['measure'], r['high'])}] | {r['verdict']} |" for r in r2["rows"]]
+                  "minus round 1, per held-out task, with its paired bootstrap 95% interval.", ""]
+            L += _comparison_table(r2["rows"], "round 1", "round 2")
         L += [""]
     md = "\n".join(L) + "\n"
     (out/"report.md").write_text(md, encoding="utf-8")
@@ -540,10 +540,8 @@ def _run_stages(out, cfg, seeds_path, seeds, eval_set, eval_items, t0, run):
                      "eval_no_penalty", "judge_base_url", "judge_model"],
           lambda d: stage_eval(d, cfg, out/"5_train"/"model", eval_set))
     if cfg["ablation"]:
-        stage("7_ablation", [], lambda d: stage_ablation(d, cfg, out/"4_build"/"seeds_only.json", stages["5_train"]["numbers"]["steps"],
-                                                         out/"6_eval"/"fine-tuned", eval_set, eval_items,
-                                                         stages["4_build"]["numbers"]["train_examples"]
-                                                         - len(json.loads((out/"4_build"/"seeds_only.json").read_text()))))
+        stage("7_ablation", [], lambda d: stage_ablation(d, cfg, out/"4_build", stages["5_train"]["numbers"]["steps"],
+                                                         out/"6_eval"/"fine-tuned", eval_set, eval_items))
     if cfg["rounds"] == 2:
         stage("8_round2", [], lambda d: stage_round2(d, cfg, out/"5_train"/"model", seeds, out/"2_filter"/"kept.json", eval_items,
                                                      eval_set, stages["5_train"]["numbers"]["steps"], out/"6_eval"/"fine-tuned"))
