@@ -227,13 +227,22 @@ def _load_gguf():
     from transformers import AutoModelForCausalLM, AutoTokenizer
     import transformers.modeling_gguf_pytorch_utils as gguf_utils
     from functools import partial
+    import gguf
     f = g.assemble()
     bar = gguf_utils.tqdm  # its de-quantizing progress bar ignores transformers' switch: silence it here
     gguf_utils.tqdm = partial(bar, disable=True)
+    # transformers parses the whole file (262k vocabulary entries, element by element) once for the
+    # config, once for the tokenizer and once for the weights: share one parsed reader (51 s -> 31 s here)
+    reader_cls, readers = gguf.GGUFReader, {}
+    def shared_reader(path, *args, **kwargs):
+        key = (str(path), args, tuple(sorted(kwargs.items())))
+        if key not in readers: readers[key] = reader_cls(path, *args, **kwargs)
+        return readers[key]
+    gguf.GGUFReader = shared_reader
     try:
         tok = AutoTokenizer.from_pretrained(f.parent, gguf_file=f.name)
         model = AutoModelForCausalLM.from_pretrained(f.parent, gguf_file=f.name)
-    finally: gguf_utils.tqdm = bar
+    finally: gguf_utils.tqdm, gguf.GGUFReader = bar, reader_cls
     return model, tok
 
 def default_model_path(cache_dir=None, # where the checkpoint lives; None = `cache_root()/'gemma3-270m'`

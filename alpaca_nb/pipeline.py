@@ -36,10 +36,11 @@ def pipeline_config(quick:bool=False, **overrides)->dict:
         model_name_or_path="default",
         nproc_per_node=1,
         model_max_length=256,
-        num_train_epochs=3.0, learning_rate=1e-4, per_device_train_batch_size=8, gradient_accumulation_steps=1,
+        num_train_epochs=2.0,       # a third epoch over ~200 examples overfits: held-out reference NLL 3.19 against 2.78
+        learning_rate=1e-4, per_device_train_batch_size=8, gradient_accumulation_steps=1,
         warmup_ratio=0.03, lr_scheduler_type="cosine", bf16="auto", freeze_embeddings=True, lora_r=0,
         eval_limit=None, max_new_tokens=128, eval_batch_size=32, eval_dtype="auto",
-        eval_repetition_penalty=1.1,  # greedy decoding with a mild penalty (the targets)
+        eval_repetition_penalty=1.15, # greedy decoding with a mild penalty, both models (the targets)
         eval_no_penalty=False,      # also evaluate both models with plain greedy decoding (two more generation passes)
         ablation=False,             # also train on the seeds alone (same steps, same seed) and compare: does the generated data help?
         rounds=1,                   # 2: the round-1 student writes and answers round 2's tasks (Self-Instruct's own loop)
@@ -570,7 +571,7 @@ def alpaca_nb_pipeline(
     teacher:str=None, # model our server runs as teacher without --base_url: default, tiny or a checkpoint folder
     model_name_or_path:str=None, # the student: default (Gemma 3 270M), tiny, or a checkpoint folder
     nproc_per_node:int=None, # training processes (GPUs) through torchrun; 1 = no torchrun
-    num_train_epochs:float=None, # training epochs (default 3)
+    num_train_epochs:float=None, # training epochs (default 2)
     learning_rate:float=None, # peak learning rate
     lora_r:int=None, # LoRA rank (0 = full fine-tuning)
     eval_limit:int=None, # evaluate only the first N held-out items
