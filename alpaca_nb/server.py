@@ -926,12 +926,15 @@ def _usage(outs:list, n:int=1) -> dict:
 # %% ../nbs/01a_server.ipynb #30ff1f6f
 class _Request:
     "One HTTP request's sequences, and their events carried from the engine's thread to the event loop"
-    def __init__(self, engine, prompts, params):
-        self.engine, self.loop, self.events = engine, asyncio.get_running_loop(), asyncio.Queue()
+    def __init__(self, engine, prompts, params, stream:bool=True):
+        self.engine, self.loop, self.events, self.stream = engine, asyncio.get_running_loop(), asyncio.Queue(), stream
         self.seqs = engine.submit(prompts, params, self._emit)  # a RequestError here is the client's 400
         self.left = len(self.seqs)
 
     def _emit(self, seq, text, tokens, finished):
+        # a client that waits for the whole answer needs the last event only: waking the event loop at every
+        # token would take a core from the engine's matrix multiplications on a small machine
+        if not (finished or self.stream): return
         try: self.loop.call_soon_threadsafe(self.events.put_nowait, (seq, text, tokens, finished))
         except RuntimeError: pass  # the event loop has closed: nobody is waiting any more
 
@@ -1068,8 +1071,8 @@ def make_app(engine, # an engine (`HFEngine`, `FunctionEngine`, ...), or a list 
         except Exception as e:  # e.g. a chat template that refuses this order of roles
             raise RequestError(f"Invalid value for 'messages': the model's chat template refused them ({e})", param="messages") from e
 
-    def submit(engine, prompts, params):
-        try: return _Request(engine, prompts, params)
+    def submit(engine, prompts, params, stream:bool):
+        try: return _Request(engine, prompts, params, stream)
         except (RequestError, APIError): raise
         except Exception as e: raise APIError(500, f"The engine failed: {type(e).__name__}: {e}") from e
 
@@ -1151,7 +1154,7 @@ def make_app(engine, # an engine (`HFEngine`, `FunctionEngine`, ...), or a list 
                       temperature=1.0 if body.temperature is None else body.temperature,
                       top_p=1.0 if body.top_p is None else body.top_p, stop=body.stop, seed=body.seed, n=1 if body.n is None else body.n,
                       logprobs=body.logprobs, echo=bool(body.echo))
-        req = submit(engine, check_prompts(body.prompt), params)
+        req = submit(engine, check_prompts(body.prompt), params, bool(body.stream))
         if body.stream:
             return stream(req, body.model, False, params["n"], body.logprobs, bool((body.stream_options or {}).get("include_usage")), params["echo"])
         if not await _until_done(req, http): return _error(499, "The client closed the request.")
@@ -1180,7 +1183,7 @@ def make_app(engine, # an engine (`HFEngine`, `FunctionEngine`, ...), or a list 
         params = dict(max_tokens=max_tokens, temperature=1.0 if body.temperature is None else body.temperature,
                       top_p=1.0 if body.top_p is None else body.top_p, stop=body.stop, seed=body.seed, n=1 if body.n is None else body.n,
                       logprobs=k)
-        req = submit(engine, [chat_prompt(engine, body.messages)], params)
+        req = submit(engine, [chat_prompt(engine, body.messages)], params, bool(body.stream))
         if body.stream:
             return stream(req, body.model, True, params["n"], k, bool((body.stream_options or {}).get("include_usage")), False)
         if not await _until_done(req, http): return _error(499, "The client closed the request.")

@@ -18,15 +18,15 @@ from fastcore.script import Param, call_parse, is_cli
 
 # %% auto #0
 __all__ = ['FSDP_STRATEGIES', 'FSDP_OPTIONS', 'SCHEDULES', 'STRATEGIES', 'REPORTERS', 'IGNORE_INDEX', 'BOOL_FLAGS',
-           'TrainArgError', 'parse_fsdp', 'check_choice', 'setup_distributed', 'barrier', 'RowBlockProjection',
-           'SupervisedCausalLM', 'supervised_count', 'repeated_module_classes', 'wrap_class_names', 'device_mesh',
-           'shard_model', 'local_numel', 'vocab_weights', 'shard_vocab', 'vocab_grads_to_mean', 'vocab_parallel_embed',
-           'vocab_parallel_loss', 'epoch_order', 'global_batch', 'micro_batches', 'pad_batch', 'pack_batch',
-           'load_examples', 'lr_factor', 'make_optimizer', 'rng_state', 'set_rng_state', 'list_checkpoints',
-           'save_checkpoint', 'load_checkpoint', 'resolve_resume', 'save_hf_model', 'reporter_names', 'open_reporters',
-           'plot_loss', 'safetensors_entries', 'read_rows', 'local_rows', 'init_buffers', 'init_lora',
-           'fill_from_checkpoint', 'load_shards', 'precision_context', 'prepare_model', 'evaluate', 'peak_memory',
-           'train', 'check_args', 'alpaca_nb_train']
+           'TrainArgError', 'parse_fsdp', 'check_choice', 'setup_distributed', 'barrier', 'SupervisedCausalLM',
+           'supervised_count', 'repeated_module_classes', 'wrap_class_names', 'device_mesh', 'shard_model',
+           'local_numel', 'vocab_weights', 'shard_vocab', 'vocab_grads_to_mean', 'vocab_parallel_embed',
+           'VocabParallelCrossEntropy', 'vocab_parallel_loss', 'epoch_order', 'global_batch', 'micro_batches',
+           'pad_batch', 'pack_batch', 'load_examples', 'lr_factor', 'make_optimizer', 'rng_state', 'set_rng_state',
+           'list_checkpoints', 'save_checkpoint', 'load_checkpoint', 'resolve_resume', 'save_hf_model',
+           'reporter_names', 'open_reporters', 'plot_loss', 'safetensors_entries', 'read_rows', 'local_rows',
+           'init_buffers', 'init_lora', 'fill_from_checkpoint', 'load_shards', 'precision_context', 'prepare_model',
+           'evaluate', 'peak_memory', 'train', 'check_args', 'alpaca_nb_train']
 
 # %% ../nbs/05_fsdp_train.ipynb #2ed56b57
 class TrainArgError(ValueError):
@@ -81,45 +81,16 @@ def barrier(env):
 # %% ../nbs/05_fsdp_train.ipynb #1d621e87
 IGNORE_INDEX = -100
 
-class RowBlockProjection(torch.autograd.Function):
-    """`h @ w.T` computed in `dtype` a block of `w`'s rows at a time, for a weight that trains in fp32 under autocast.
-    Autocast would keep a `dtype` copy of the whole weight from forward to backward and then cast a whole `dtype`
-    gradient back to fp32; here only one block is ever cast, and the gradient is written into fp32 block by block."""
-    @staticmethod
-    def forward(ctx, h, w, dtype, block):
-        hd = h.to(dtype)
-        out = torch.empty(h.shape[0], w.shape[0], dtype=dtype, device=h.device)
-        for i in range(0, w.shape[0], block): torch.matmul(hd, w[i:i + block].to(dtype).T, out=out[:, i:i + block])
-        ctx.save_for_backward(h, w)
-        ctx.dtype, ctx.block = dtype, block
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        h, w = ctx.saved_tensors
-        dtype, block = ctx.dtype, ctx.block
-        hd, g = h.to(dtype), g.to(dtype)
-        gh = torch.zeros(h.shape, dtype=torch.float32, device=h.device) if ctx.needs_input_grad[0] else None
-        gw = torch.empty_like(w) if ctx.needs_input_grad[1] else None
-        for i in range(0, w.shape[0], block):
-            gb = g[:, i:i + block]
-            if gh is not None: gh += gb @ w[i:i + block].to(dtype)
-            if gw is not None: gw[i:i + block] = gb.T @ hd
-        return (gh.to(h.dtype) if gh is not None else None), gw, None, None
-
 class SupervisedCausalLM(nn.Module):
     "Wrap a Hugging Face causal LM: `forward` returns the summed cross-entropy of the supervised tokens."
-    def __init__(self, lm, head_block:int=16384):
-        super().__init__(); self.lm, self._frozen_head, self.vocab, self.head_block = lm, None, None, head_block
+    def __init__(self, lm): super().__init__(); self.lm, self._frozen_head, self.vocab = lm, None, None
 
-    def project(self, hidden, weight=None):
-        "Logits of `hidden` (supervised positions only) through the output layer (or its rows `weight`)."
+    def project(self, hidden):
+        "Logits of `hidden` (supervised positions only) through the output layer."
         head = self.lm.get_output_embeddings()
         dtype = torch.get_autocast_dtype(hidden.device.type) if torch.is_autocast_enabled(hidden.device.type) else None
-        if weight is None and (dtype is None or head.weight.requires_grad or head.bias is not None): return head(hidden)
-        w = head.weight if weight is None else weight
-        if dtype is None or w.dtype == dtype: return F.linear(hidden, w)
-        if w.requires_grad: return RowBlockProjection.apply(hidden, w, dtype, self.head_block)
+        if dtype is None or head.weight.requires_grad or head.bias is not None: return head(hidden)
+        w = head.weight
         # a frozen output layer never changes: cast it to the autocast dtype once, not at every forward
         if self._frozen_head is None or self._frozen_head.dtype != dtype:
             self._frozen_head = w.detach().to(dtype)
@@ -127,11 +98,17 @@ class SupervisedCausalLM(nn.Module):
 
     def forward(self, input_ids, labels, attention_mask=None, position_ids=None):
         kw = dict(attention_mask=attention_mask, position_ids=position_ids, use_cache=False)
+        rows = None
         if self.vocab is None: hidden = self.lm.get_decoder()(input_ids=input_ids, **kw).last_hidden_state
-        else: hidden = self.lm.get_decoder()(inputs_embeds=vocab_parallel_embed(self, input_ids), **kw).last_hidden_state
+        else:
+            emb = self.lm.get_input_embeddings().weight
+            # tied weights: one local view for the lookup and the loss, so that their two gradients meet in
+            # one buffer (added in place) before reaching the parameter, not as two DTensors summed into a third
+            rows = _rows(emb, self.vocab.dtype) if emb is self.lm.get_output_embeddings().weight else None
+            hidden = self.lm.get_decoder()(inputs_embeds=vocab_parallel_embed(self, input_ids, rows), **kw).last_hidden_state
         targets = labels[:, 1:]
         keep = targets != IGNORE_INDEX
-        if self.vocab is not None: return vocab_parallel_loss(self, hidden[:, :-1][keep], targets[keep])
+        if self.vocab is not None: return vocab_parallel_loss(self, hidden[:, :-1][keep], targets[keep], rows)
         logits = self.project(hidden[:, :-1][keep])
         cap = getattr(self.lm.config, "final_logit_softcapping", None)
         if cap: logits = torch.tanh(logits / cap) * cap
@@ -263,11 +240,11 @@ def _rows(w, dtype=None) -> tuple:
     local = w.to_local()  # its gradient is put on FSDP's scale by `vocab_grads_to_mean` after backward
     return (local if dtype is None else local.to(dtype)), a
 
-def vocab_parallel_embed(net, input_ids):
-    "Input embeddings of this rank's `input_ids`, each rank looking up the ids in its own rows for everyone."
+def vocab_parallel_embed(net, input_ids, rows=None):
+    "Input embeddings of this rank's `input_ids`, each rank looking up the ids in its own rows (`_rows`, or `rows`) for everyone."
     from torch.distributed.nn.functional import all_reduce
     emb, world, rank = net.lm.get_input_embeddings(), net.vocab.world, net.vocab.rank
-    w, a = _rows(emb.weight, net.vocab.dtype)
+    w, a = rows or _rows(emb.weight, net.vocab.dtype)
     ids = _gather_padded(input_ids, -1, world)            # (world, B, T): every rank's ids
     local = ids - a
     mine = (local >= 0) & (local < w.shape[0])
@@ -277,11 +254,66 @@ def vocab_parallel_embed(net, input_ids):
     looked = all_reduce(looked * mine.unsqueeze(-1).to(looked.dtype))  # each id found on exactly one rank
     return looked[rank, :input_ids.shape[0], :input_ids.shape[1]]
 
-def vocab_parallel_loss(net, hidden, targets):
+class VocabParallelCrossEntropy(torch.autograd.Function):
+    """Per-token cross-entropy of `h @ w.T` when each rank holds rows `a:a+len(w)` of the output layer `w`.
+    The logits are never whole: a block of rows at a time, with a running log-sum-exp (forward), recomputed
+    in backward, where the gradient of `w` is written block by block in `w`'s dtype. `dtype`: compute dtype."""
+    @staticmethod
+    def _logits(hd, wb, dtype, cap):
+        raw = hd @ (wb if dtype is None else wb.to(dtype)).T
+        z = raw.float()
+        th = torch.tanh(z / cap) if cap else None
+        return raw.dtype, (th * cap if cap else z), th
+
+    @staticmethod
+    def forward(ctx, h, w, t, a, dtype, cap, block):
+        hd = h if dtype is None else h.to(dtype)
+        n, f32 = h.shape[0], dict(dtype=torch.float32, device=h.device)
+        peak, sumexp, target = torch.full((n,), -math.inf, **f32), torch.zeros(n, **f32), torch.zeros(n, **f32)
+        local = t - a
+        for i in range(0, w.shape[0], block):
+            _, z, _ = VocabParallelCrossEntropy._logits(hd, w[i:i + block], dtype, cap)
+            new = torch.maximum(peak, z.max(-1).values)
+            sumexp = sumexp * torch.exp(peak - new) + torch.exp(z - new[:, None]).sum(-1)
+            peak = new
+            hit = (local >= i) & (local < i + z.shape[1])
+            target[hit] = z[hit, local[hit] - i]
+        top = peak.clone()
+        dist.all_reduce(top, op=dist.ReduceOp.MAX)            # log-sum-exp over every rank's rows
+        sumexp = sumexp * torch.exp(peak - top)
+        dist.all_reduce(sumexp); dist.all_reduce(target)       # each target row lives on one rank
+        lse = torch.log(sumexp) + top
+        ctx.save_for_backward(h, w, local, lse)
+        ctx.dtype, ctx.cap, ctx.block = dtype, cap, block
+        return lse - target
+
+    @staticmethod
+    def backward(ctx, g):
+        h, w, local, lse = ctx.saved_tensors
+        dtype, cap, block = ctx.dtype, ctx.cap, ctx.block
+        g = g.float().contiguous().clone()
+        dist.all_reduce(g)          # each rank's loss covers its own tokens; every rank's rows served all of them
+        hd = h if dtype is None else h.to(dtype)
+        gh = torch.zeros(h.shape, dtype=torch.float32, device=h.device) if ctx.needs_input_grad[0] else None
+        gw = torch.empty_like(w) if ctx.needs_input_grad[1] else None
+        for i in range(0, w.shape[0], block):
+            wb = w[i:i + block]
+            cdt, z, th = VocabParallelCrossEntropy._logits(hd, wb, dtype, cap)
+            dz = torch.exp(z - lse[:, None])                   # softmax, minus one at the target
+            hit = (local >= i) & (local < i + z.shape[1])
+            dz[hit, local[hit] - i] -= 1
+            dz *= g[:, None]
+            if cap: dz *= 1 - th * th
+            dz = dz.to(cdt)
+            if gh is not None: gh += dz @ (wb if dtype is None else wb.to(dtype))
+            if gw is not None: gw[i:i + block] = dz.T @ hd
+        return (gh.to(h.dtype) if gh is not None else None), gw, None, None, None, None, None
+
+def vocab_parallel_loss(net, hidden, targets, rows=None):
     "Summed cross-entropy of this rank's `hidden` (n, H) against `targets`, each rank scoring everyone's tokens on its own rows."
     from torch.distributed.nn.functional import all_reduce
     world, rank = net.vocab.world, net.vocab.rank
-    w, a = _rows(net.lm.get_output_embeddings().weight, net.vocab.dtype)
+    w, a = rows or _rows(net.lm.get_output_embeddings().weight, net.vocab.dtype)
     n = hidden.shape[0]
     counts = _gather_padded(torch.tensor([n], device=hidden.device), 0, world).flatten().tolist()
     top = max(counts)
@@ -289,16 +321,11 @@ def vocab_parallel_loss(net, hidden, targets):
     mine = F.pad(hidden, (0, 0, 0, top - n))
     h = all_reduce(torch.stack([mine if r == rank else torch.zeros_like(mine) for r in range(world)])).flatten(0, 1)
     t = _gather_padded(targets, IGNORE_INDEX, world).flatten()
-    logits = net.project(h, w)
-    cap = getattr(net.lm.config, "final_logit_softcapping", None)
-    if cap: logits = torch.tanh(logits / cap) * cap
-    logits = logits.float()
-    peak = logits.detach().max(-1).values
-    dist.all_reduce(peak, op=dist.ReduceOp.MAX)          # log-sum-exp over all rows: shift by the global max
-    sumexp = all_reduce(torch.exp(logits - peak[:, None]).sum(-1))
-    here = (t >= a) & (t < a + w.shape[0])
-    target = all_reduce(logits.gather(1, (t - a).clamp(0, w.shape[0] - 1)[:, None]).squeeze(1) * here)
-    loss = torch.log(sumexp) + peak - target
+    dtype = torch.get_autocast_dtype(h.device.type) if torch.is_autocast_enabled(h.device.type) else None
+    if dtype == w.dtype: dtype = None
+    block = max(1024, (1 << 24) // h.shape[0])                  # about 16M logits (64 MB in fp32) at a time
+    with torch.autocast(h.device.type, enabled=False):
+        loss = VocabParallelCrossEntropy.apply(h, w, t, a, dtype, getattr(net.lm.config, "final_logit_softcapping", None), block)
     return loss[rank * top:rank * top + n].sum()
 
 # %% ../nbs/05_fsdp_train.ipynb #ee8f5094
