@@ -6,6 +6,8 @@ generated from index.ipynb), and checks in CI that the section still says what t
 report says.
 
     python tools/readme_figures.py --write runs/demo/report.json   # copy it to docs/default_run/, write index.ipynb and README.md
+    python tools/readme_figures.py --write run3/report.json --repeats run1/report.json run2/report.json
+                                   # ... and a line on every run of the same command (kept in docs/default_run/repeats.json)
     python tools/readme_figures.py --check                         # CI: the section matches the report it cites
 
 `--write` refuses a report in which some stage was skipped (a resumed run's stage times are not
@@ -29,7 +31,19 @@ def _pct(x): return "–" if x is None else f"{x:.0%}"
 def _num(x, f="{:.3f}"): return "–" if x is None or x != x else f.format(x)
 
 
-def render(report: dict, report_path: str) -> str:
+REPEATS = "repeats.json"   # next to the cited report: one summary per run of the same command (the cited one included)
+
+
+def summary(report: dict) -> dict:
+    "What the README says of each repeated run: when, how long, stage by stage, and how many targets it met."
+    h = report["headline"]
+    return dict(started=report["started"], command=report["command"], total_minutes=round(h["total_minutes"], 2),
+                stage_seconds={k: round(v, 1) for k, v in h["stage_seconds"].items()},
+                targets_met=sum(x["met"] for x in h["targets"]), targets=len(h["targets"]),
+                load_average_start=report["machine"].get("load_average_start"))
+
+
+def render(report: dict, report_path: str, repeats: list | None = None) -> str:
     "The section's generated text (between the markers) for `report`, which lives at `report_path` in the repository."
     h, m, s = report["headline"], report["machine"], report["settings"]
     flags = ", ".join(m["cpu_flags"]) or "none"
@@ -81,12 +95,20 @@ def render(report: dict, report_path: str) -> str:
     met = sum(x["met"] for x in h["targets"])
     lines += [f"Targets met: **{met} of {len(h['targets'])}**" + ("" if met == len(h["targets"]) else " (not all!)") + ": "
               + "; ".join(f"{x['target']}: {x['value']} ({'yes' if x['met'] else 'NO'})" for x in h["targets"]) + "."]
+    if repeats:
+        every = all(r["targets_met"] == r["targets"] for r in repeats)
+        days = sorted({r["started"][:10] for r in repeats})
+        lines += ["", f"The same command, each time from a fresh clone with an empty model cache, {len(repeats)} runs on "
+                  f"{', '.join(days)} ([`{REPEATS}`]({str(Path(report_path).parent / REPEATS)})): "
+                  + ", ".join(f"{r['total_minutes']:.1f}" for r in repeats) + " minutes; targets met "
+                  + ("in every run" if every else "in " + ", ".join(f"{r['targets_met']} of {r['targets']}" for r in repeats)
+                     + " (not in every run!)") + "."]
     return "\n".join(lines)
 
 
-def block(report: dict, report_path: str) -> str:
+def block(report: dict, report_path: str, repeats: list | None = None) -> str:
     "The generated text with its markers."
-    return BEGIN.format(path=report_path) + "\n" + render(report, report_path) + "\n" + END
+    return BEGIN.format(path=report_path) + "\n" + render(report, report_path, repeats) + "\n" + END
 
 
 def _section_cell(nb: dict):
@@ -113,19 +135,27 @@ def _load(path: Path) -> dict:
     except json.JSONDecodeError as e: raise SystemExit(f"readme_figures: {path}:{e.lineno}: malformed JSON ({e.msg})") from None
 
 
-def write(report_file: Path, nb_path: Path, readme: Path | None, dest: str, allow_resumed: bool) -> str:
+def write(report_file: Path, nb_path: Path, readme: Path | None, dest: str, allow_resumed: bool,
+          repeat_files: list | None = None) -> str:
     "Copy `report_file` to `dest` (in the repository), write the section into `nb_path` and, if given, `readme`."
     report = _load(report_file)
-    if not report.get("headline", {}).get("all_stages_ran") and not allow_resumed:
-        raise SystemExit(f"readme_figures: {report_file}: some stages were skipped in this run (it resumed an earlier one), "
-                         "so its stage times are not one run's; use a fresh --output_dir, or pass --allow-resumed")
+    others = [(f, _load(Path(f))) for f in repeat_files or []]
+    for f, r in [(report_file, report), *others]:
+        if not r.get("headline", {}).get("all_stages_ran") and not allow_resumed:
+            raise SystemExit(f"readme_figures: {f}: some stages were skipped in this run (it resumed an earlier one), "
+                             "so its stage times are not one run's; use a fresh --output_dir, or pass --allow-resumed")
+        if r["command"] != report["command"]:
+            raise SystemExit(f"readme_figures: {f} ran `{r['command']}`, not `{report['command']}`: repeats are of one command")
     target = ROOT / dest if not Path(dest).is_absolute() else Path(dest)
     if report_file.resolve() != target.resolve():
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(report_file, target)
+    repeats = sorted([summary(r) for _, r in others] + [summary(report)], key=lambda r: r["started"]) if others else None
+    if repeats: (target.parent / REPEATS).write_text(json.dumps(repeats, indent=1) + "\n", encoding="utf-8")
+    elif (target.parent / REPEATS).exists(): (target.parent / REPEATS).unlink()   # they were runs of another report
     nb = json.loads(nb_path.read_text(encoding="utf-8"))
     i, text = _section_cell(nb)
-    new_block = block(report, dest)
+    new_block = block(report, dest, repeats)
     found = _markers(text)
     if found: text = text[:found[0]] + new_block + text[found[1]:]
     else: text = f"{HEADING}\n\n{new_block}\n\n{CLOSING}"   # the first time: the hand-written section is replaced
@@ -151,7 +181,9 @@ def check(nb_path: Path, readme: Path | None) -> list:
         print(f"readme_figures: {nb_path.name}'s section has no generated figures yet (no {DEFAULT_REPORT} committed); nothing to check")
         return []
     a, b, path = found
-    expected = block(_load(ROOT / path if not Path(path).is_absolute() else Path(path)), path)
+    cited = ROOT / path if not Path(path).is_absolute() else Path(path)
+    repeats = json.loads((cited.parent / REPEATS).read_text(encoding="utf-8")) if (cited.parent / REPEATS).exists() else None
+    expected = block(_load(cited), path, repeats)
     problems = []
     if text[a:b] != expected:
         diff = "\n".join(difflib.unified_diff(text[a:b].splitlines(), expected.splitlines(), "in the notebook", f"from {path}", lineterm=""))
@@ -171,10 +203,12 @@ def main(argv=None):
     ap.add_argument("--notebook", default=str(ROOT / "nbs" / "index.ipynb"), help="the notebook holding the section")
     ap.add_argument("--readme", default=str(ROOT / "README.md"), help="README to write/check ('' for none)")
     ap.add_argument("--allow-resumed", action="store_true", help="accept a report in which some stages were skipped")
+    ap.add_argument("--repeats", nargs="*", default=[], metavar="REPORT_JSON",
+                    help="with --write: other runs of the same command, summarised with it in one line")
     a = ap.parse_args(argv)
     nb_path, readme = Path(a.notebook), Path(a.readme) if a.readme else None
     if a.write:
-        print(write(Path(a.write), nb_path, readme, a.dest, a.allow_resumed))
+        print(write(Path(a.write), nb_path, readme, a.dest, a.allow_resumed, a.repeats))
         print(f"readme_figures: wrote {nb_path}" + (f" and {readme}" if readme else "") + f", citing {a.dest}")
         return 0
     problems = check(nb_path, readme)
