@@ -26,7 +26,7 @@ __all__ = ['FSDP_STRATEGIES', 'FSDP_OPTIONS', 'SCHEDULES', 'STRATEGIES', 'REPORT
            'list_checkpoints', 'save_checkpoint', 'load_checkpoint', 'resolve_resume', 'save_hf_model',
            'reporter_names', 'open_reporters', 'plot_loss', 'safetensors_entries', 'read_rows', 'local_rows',
            'init_buffers', 'init_lora', 'fill_from_checkpoint', 'load_shards', 'precision_context', 'prepare_model',
-           'evaluate', 'peak_memory', 'train', 'check_args', 'alpaca_nb_train']
+           'evaluate', 'heap_trimmer', 'peak_memory', 'train', 'check_args', 'alpaca_nb_train']
 
 # %% ../nbs/05_fsdp_train.ipynb #2ed56b57
 class TrainArgError(ValueError):
@@ -837,6 +837,13 @@ def _rss_mb() -> float:
     import resource
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # Linux reports KiB
 
+def heap_trimmer():
+    "glibc's `malloc_trim` (give the free memory of the heap back to the system), or a no-op elsewhere."
+    import ctypes, ctypes.util
+    try: trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError): return lambda: None
+    return lambda: trim(0)
+
 def peak_memory(env, after_load:float=None) -> dict:
     "Peak resident memory (MB) summed over the ranks and of the largest rank (also once the model was loaded); peak CUDA memory on a GPU rank."
     total, top, load = (torch.tensor([v], dtype=torch.float64, device=env.device) for v in (_rss_mb(), _rss_mb(), after_load or 0.0))
@@ -886,6 +893,7 @@ def _train(cfg, env):
     from alpaca_nb.prompts import JsonlAppender, read_jsonl, write_json_atomic, write_jsonl_atomic
     say = (lambda *a: print(*a, file=sys.stderr, flush=True)) if env.rank == 0 else (lambda *a: None)
     cuda = env.device.type == "cuda"
+    trim = heap_trimmer()
     out = Path(cfg.output_dir)
     if env.rank == 0: out.mkdir(parents=True, exist_ok=True)
     barrier(env)
@@ -1005,6 +1013,7 @@ def _train(cfg, env):
                                                cfg.max_grad_norm if cfg.max_grad_norm > 0 else float("inf"))
         lr = sched.get_last_lr()[0]
         opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
+        if env.distributed and not cuda: trim()   # ranks share the host: what this step freed goes back to the system
         if env.distributed: dist.all_reduce(loss_sum)
         loss = loss_sum.item() / n_sup
         secs = time.perf_counter() - t0
