@@ -415,6 +415,11 @@ def list_checkpoints(output_dir) -> list:
              if (m := re.fullmatch(r"checkpoint-(\d+)", p.name)) and (p/"trainer_state.json").exists()]
     return [p for _, p in sorted(found)]
 
+def _without_frozen(net, model_sd:dict) -> dict:
+    "`model_sd` without frozen weights under any of their names (DCP's `ignore_frozen_params` keeps a tied weight's second name)."
+    frozen = {n for n, p in net.named_parameters(remove_duplicate=False) if not p.requires_grad}
+    return {k: v for k, v in model_sd.items() if k not in frozen}
+
 def save_checkpoint(path,         # `checkpoint-<step>` directory to write
                     net, optimizer, scheduler,
                     state:dict,   # JSON-able trainer state (step, data position, ...)
@@ -430,6 +435,7 @@ def save_checkpoint(path,         # `checkpoint-<step>` directory to write
     # frozen weights (embeddings with --freeze_embeddings, the whole base under LoRA) are the base model's: a resumed
     # run loads them from there, so the checkpoint holds only what trains (Gemma 3 270M, frozen embeddings: 1.2 GB less)
     model_sd, optim_sd = get_state_dict(net, optimizer, options=StateDictOptions(ignore_frozen_params=True))
+    model_sd = _without_frozen(net, model_sd)
     with warnings.catch_warnings():  # DCP warns that it saves "in a single process" even when asked to
         warnings.filterwarnings("ignore", message="torch.distributed is disabled")
         dcp.save({"model": model_sd, "optim": optim_sd}, checkpoint_id=str(tmp), no_dist=not env.distributed)
@@ -451,7 +457,7 @@ def load_checkpoint(path, net, optimizer, scheduler, env) -> dict:
     path = Path(path)
     only_trained = StateDictOptions(ignore_frozen_params=True, strict=False)   # frozen weights stay the base model's
     model_sd, optim_sd = get_state_dict(net, optimizer, options=only_trained)
-    sd = {"model": model_sd, "optim": optim_sd}
+    sd = {"model": _without_frozen(net, model_sd), "optim": optim_sd}
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="torch.distributed is disabled")
         dcp.load(sd, checkpoint_id=str(path), no_dist=not env.distributed)
