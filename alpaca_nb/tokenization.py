@@ -69,7 +69,9 @@ class Encoders:
             self.prompt = self.cont = Tokenizer.from_str(raw)
         for t in (self.prompt, self.cont):
             t.no_truncation(); t.no_padding(); t.encode_special_tokens = True
-        self.eos_id, self.tokenizer = tokenizer.eos_token_id, tokenizer
+        # no reference to `tokenizer` is kept: the cache below holds Encoders weakly keyed by it, so a reference
+        # from here would keep both alive for good (Gemma's tokenizer and these copies: 600 MB)
+        self.eos_id = tokenizer.eos_token_id
         # the per-word cache (below) needs: the word cut, no normalizer, no ordinary added tokens
         plain_added = any(not t.special for t in tokenizer.added_tokens_decoder.values())
         self.by_words = fast_spec is not spec and spec.get("normalizer") is None and not plain_added
@@ -79,7 +81,7 @@ class Encoders:
         k = mask.index(0)
         self.specials = (probe.ids[:k], probe.ids[k + 1:])
         self._ids = {"\0": []}   # per-word cache (see `_by_words`)
-        self._check()
+        self._check(tokenizer)
 
     def prompts(self, texts, prefix:str="") -> list:
         "Ids of each prompt, tokenized alone as at inference (with BOS etc.); `prefix`: text they all start with."
@@ -121,14 +123,14 @@ class Encoders:
         head, tail = specials
         return [[*head, *flat(map(get, ps)), *tail] for ps in parts]
 
-    def _check(self):
+    def _check(self, tokenizer):
         "Fail unless decode(prompt ids + continuation ids) is prompt + continuation for probe strings."
-        dec = lambda ids: self.tokenizer.decode(ids, skip_special_tokens=True)
+        dec = lambda ids: tokenizer.decode(ids, skip_special_tokens=True)
         anchor = "### Response:"
         p = self.prompts([anchor])[0]
         for s, c in zip(_PROBES, self.continuations(_PROBES)):
             if dec(p + c) != dec(p) + s:
-                raise ValueError(f"{type(self.tokenizer).__name__}: encoding {s!r} after a prompt does not decode back "
+                raise ValueError(f"{type(tokenizer).__name__}: encoding {s!r} after a prompt does not decode back "
                                  f"to it (got {dec(p + c)[len(dec(p)):]!r}); this tokenizer changes text at the start of "
                                  "a continuation in a way alpaca_nb does not know how to switch off")
 

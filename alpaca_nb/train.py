@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_fsdp_train.ipynb #80e92f87
 from __future__ import annotations
-import contextlib, json, math, os, random, re, shutil, sys, time, warnings
+import contextlib, gc, json, math, os, random, re, shutil, sys, time, warnings
 from functools import partial
 from pathlib import Path
 
@@ -26,7 +26,7 @@ __all__ = ['FSDP_STRATEGIES', 'FSDP_OPTIONS', 'SCHEDULES', 'STRATEGIES', 'REPORT
            'list_checkpoints', 'save_checkpoint', 'load_checkpoint', 'resolve_resume', 'save_hf_model',
            'reporter_names', 'open_reporters', 'plot_loss', 'safetensors_entries', 'read_rows', 'local_rows',
            'init_buffers', 'init_lora', 'fill_from_checkpoint', 'load_shards', 'precision_context', 'prepare_model',
-           'evaluate', 'heap_trimmer', 'peak_memory', 'train', 'check_args', 'alpaca_nb_train']
+           'evaluate', 'heap_trimmer', 'fix_malloc_threshold', 'peak_memory', 'train', 'check_args', 'alpaca_nb_train']
 
 # %% ../nbs/05_fsdp_train.ipynb #2ed56b57
 class TrainArgError(ValueError):
@@ -506,7 +506,7 @@ def _merge_lora(tensors:dict, scales:dict) -> dict:
     return out
 
 def save_hf_model(lm,              # the (possibly sharded, possibly LoRA-injected) Hugging Face model
-                  tokenizer,       # saved alongside, with its added tokens
+                  tokenizer,       # saved alongside, with its added tokens (or a directory of its saved files, copied)
                   out_dir,         # destination directory
                   env,             # from `setup_distributed`
                   unit_names=(),   # module names of the FSDP units (decoder layers); the rest is one more unit
@@ -555,7 +555,9 @@ def save_hf_model(lm,              # the (possibly sharded, possibly LoRA-inject
         shutil.rmtree(tmp)
         lm.config.save_pretrained(out)
         if getattr(lm, "generation_config", None) is not None: lm.generation_config.save_pretrained(out)
-        tokenizer.save_pretrained(out)
+        if isinstance(tokenizer, (str, Path)):
+            for f in Path(tokenizer).iterdir(): shutil.copy2(f, out/f.name)
+        else: tokenizer.save_pretrained(out)
     barrier(env)
     return out
 
@@ -850,6 +852,15 @@ def heap_trimmer():
     except (OSError, AttributeError): return lambda: None
     return lambda: trim(0)
 
+def fix_malloc_threshold(nbytes:int=4 * 2**20) -> bool:
+    "Fix glibc's mmap and trim thresholds at `nbytes` (freed blocks that large go back to the system), unless the environment sets them."
+    if any(k in os.environ for k in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")): return False  # the user's choice
+    import ctypes, ctypes.util
+    try: mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
+    except (OSError, AttributeError): return False  # not glibc
+    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+    return bool(mallopt(M_MMAP_THRESHOLD, nbytes)) and bool(mallopt(M_TRIM_THRESHOLD, nbytes))
+
 def peak_memory(env, after_load:float=None) -> dict:
     "Peak resident memory (MB) summed over the ranks and of the largest rank (also once the model was loaded); peak CUDA memory on a GPU rank."
     total, top, load = (torch.tensor([v], dtype=torch.float64, device=env.device) for v in (_rss_mb(), _rss_mb(), after_load or 0.0))
@@ -900,6 +911,7 @@ def _train(cfg, env):
     say = (lambda *a: print(*a, file=sys.stderr, flush=True)) if env.rank == 0 else (lambda *a: None)
     cuda = env.device.type == "cuda"
     trim = heap_trimmer()
+    malloc_fixed = not cuda and fix_malloc_threshold()  # CPU tensors live in the C heap: keep it from fragmenting
     out = Path(cfg.output_dir)
     if env.rank == 0: out.mkdir(parents=True, exist_ok=True)
     barrier(env)
@@ -942,6 +954,12 @@ def _train(cfg, env):
     collate = partial(pack_batch if cfg.packing else pad_batch, pad_token_id=tok.pad_token_id)
     train_ds = load_examples(cfg.data_path, tok, cfg.model_max_length)
     eval_ds = load_examples(cfg.eval_data_path, tok, cfg.model_max_length) if cfg.eval_data_path else None
+    # the tokenizer is not needed again until the model is written, and Gemma's (262k entries) holds 600 MB with
+    # the encoders made from it, in every process: rank 0 keeps its files, every rank frees it
+    tok_dir = out/".tokenizer.tmp"
+    if env.rank == 0:
+        shutil.rmtree(tok_dir, ignore_errors=True); tok.save_pretrained(tok_dir)
+    prepared.tokenizer = tok = None; gc.collect(); trim()
     lengths = [len(e["input_ids"]) for e in train_ds]
     sup = [supervised_count(e["labels"]) for e in train_ds]
     accum, gbs = cfg.gradient_accumulation_steps, cfg.per_device_train_batch_size * env.world_size * cfg.gradient_accumulation_steps
@@ -980,7 +998,7 @@ def _train(cfg, env):
                 parameters=sum(p.numel() for p in net.parameters()),
                 trainable=sum(p.numel() for p in net.parameters() if p.requires_grad), local_parameters=local,
                 precision="bf16 params, fp32 reduce (FSDP)" if fsdp_bf16 else "bf16 autocast" if cfg.bf16 else "fp32",
-                examples=len(train_ds), global_batch=gbs, steps_per_epoch=per_epoch, total_steps=total, warmup_steps=warmup)
+                malloc_threshold_fixed=malloc_fixed, examples=len(train_ds), global_batch=gbs, steps_per_epoch=per_epoch, total_steps=total, warmup_steps=warmup)
     if env.rank == 0: write_json_atomic(out/"run_info.json", info)
     say(f"{len(train_ds)} examples, global batch {gbs}, {total} steps ({total / per_epoch:.2f} epochs); "
         + (f"FSDP {fsdp.strategy} over {env.world_size} ranks, {info['units']} {'/'.join(layer_names)} units"
@@ -1047,7 +1065,8 @@ def _train(cfg, env):
         eval_loss = evaluate(net, eval_ds, env, cfg.per_device_eval_batch_size, collate, ctx)
         log(dict(step=step, epoch=round(step / per_epoch, 4), eval_loss=eval_loss))
     opt.state.clear()  # Adam's moments (2x the weights) are done with: free them before the model is gathered to be written
-    save_hf_model(lm, tok, out, env, unit_names)
+    save_hf_model(lm, tok_dir, out, env, unit_names)
+    if env.rank == 0: shutil.rmtree(tok_dir, ignore_errors=True)
     results = dict(global_step=step, steps_this_run=step - start_step, train_loss=train_loss, eval_loss=eval_loss,
                    supervised_tokens=run_tokens, train_seconds=train_seconds,
                    tokens_per_s=run_tokens / train_seconds if step > start_step else None, **peak_memory(env, rss_loaded))

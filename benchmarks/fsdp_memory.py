@@ -10,7 +10,7 @@ Python process, a layer's gathered parameters, activations).
 
 Example: python benchmarks/fsdp_memory.py                 # Gemma 3 270M, 2 ranks, 2 steps, global batch 2, bf16
          python benchmarks/fsdp_memory.py --model tiny    # the tiny test LLaMA, a quick smoke run
-         python benchmarks/fsdp_memory.py --malloc_mmap_threshold 262144   # freed blocks returned to the system
+         python benchmarks/fsdp_memory.py --malloc_mmap_threshold 262144   # glibc thresholds set in the environment
 """
 import argparse, json, os, shutil, subprocess, sys, tempfile
 from pathlib import Path
@@ -28,8 +28,8 @@ def parse_args(argv=None):
     p.add_argument("--steps", type=int, default=2, help="optimizer steps")
     p.add_argument("--flags", default="--bf16", help="extra alpaca_nb_train flags for both runs (default: %(default)s)")
     p.add_argument("--malloc_mmap_threshold", type=int, default=0,
-                   help="bytes: run both trainings with glibc's MALLOC_MMAP_THRESHOLD_/MALLOC_TRIM_THRESHOLD_ fixed at this "
-                        "value (e.g. 262144), so freed large blocks go back to the system; 0 = glibc's defaults")
+                   help="bytes: run both trainings with glibc's MALLOC_MMAP_THRESHOLD_/MALLOC_TRIM_THRESHOLD_ set to this "
+                        "value in the environment (e.g. 262144); 0 = nothing set, so the trainer fixes both at 4 MiB")
     p.add_argument("--keep", action="store_true", help="keep the work directory (printed)")
     return p.parse_args(argv)
 
@@ -60,7 +60,8 @@ def main(a):
                     "--per_device_train_batch_size", str(a.batch // a.ranks)], work/"ranks", max(1, cores // a.ranks),
                    a.malloc_mmap_threshold)
         print(f"model {a.model}: {a.steps} steps, global batch {a.batch}, flags {a.flags!r}; {cores} CPUs; glibc malloc "
-              + (f"mmap/trim threshold fixed at {a.malloc_mmap_threshold} bytes" if a.malloc_mmap_threshold else "defaults"))
+              + (f"mmap/trim threshold set to {a.malloc_mmap_threshold} bytes in the environment" if a.malloc_mmap_threshold
+                 else "thresholds as the trainer fixes them (4 MiB)"))
         print(f"\n{'':34} {'peak RSS MB':>11} {'after load MB':>13} {'train loss':>10}")
         print(f"{'one process':34} {one['peak_rss_mb']:11.0f} {one['peak_rss_mb_after_load_max_rank']:13.0f} {one['train_loss']:10.4f}")
         print(f"{f'{a.ranks} FSDP ranks, largest rank':34} {many['peak_rss_mb_max_rank']:11.0f} "
