@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['Completion', 'RequestError', 'APIError', 'sampling_params', 'check_text', 'find_stop', 'check_messages',
-           'check_prompts', 'Sequence', 'Engine', 'FunctionEngine', 'KVCache', 'row_seed', 'HFEngine', 'plot_schedule',
-           'CompletionRequest', 'ChatRequest', 'make_app', 'ServerHandle', 'serve_in_thread', 'alpaca_nb_serve',
-           'serve_subprocess', 'start_default_teacher']
+           'check_prompts', 'Sequence', 'Engine', 'FunctionEngine', 'KVCache', 'row_seed', 'pack_linears', 'HFEngine',
+           'plot_schedule', 'CompletionRequest', 'ChatRequest', 'make_app', 'ServerHandle', 'serve_in_thread',
+           'alpaca_nb_serve', 'serve_subprocess', 'start_default_teacher']
 
 # %% ../nbs/01a_server.ipynb #650c556b
 import asyncio, os, queue, re, secrets, socket, subprocess, sys, tempfile, threading, time
@@ -354,6 +354,33 @@ def _dtype(dtype):
         raise ValueError(f"dtype {dtype!r} is not a torch dtype; use auto, float32, bfloat16 or float16")
     return getattr(torch, dtype)
 
+def _packed_linear_class():
+    import torch
+    class PackedLinear(torch.nn.Module):
+        "A bf16 `nn.Linear` for inference on CPU, its weight in oneDNN's blocked layout (same results, bit for bit)"
+        def __init__(self, lin):
+            super().__init__()
+            self.in_features, self.out_features = lin.in_features, lin.out_features
+            self.packed = torch.ops.mkldnn._reorder_linear_weight(lin.weight.detach(), None)
+            self.bias = lin.bias
+        def forward(self, x): return torch.ops.mkldnn._linear_pointwise(x, self.packed, self.bias, "none", [None], "")
+        def extra_repr(self): return f"in_features={self.in_features}, out_features={self.out_features}, packed"
+    return PackedLinear
+
+def pack_linears(model) -> int:
+    "Put every bf16 `nn.Linear` of `model` on CPU in oneDNN's packed layout (for inference only); returns how many"
+    import torch
+    ops = torch.ops.mkldnn
+    if not (torch.backends.mkldnn.is_available() and hasattr(ops, "_reorder_linear_weight")
+            and hasattr(ops, "_linear_pointwise") and ops._is_mkldnn_bf16_supported()): return 0
+    PackedLinear, n = _packed_linear_class(), 0
+    for parent in list(model.modules()):
+        for name, child in list(parent.named_children()):
+            if (type(child) is torch.nn.Linear and child.weight.device.type == "cpu"
+                    and child.weight.dtype == torch.bfloat16):
+                setattr(parent, name, PackedLinear(child)); n += 1  # an untied weight's plain copy is freed
+    return n
+
 class HFEngine(Engine):
     "Any Hugging Face causal LM from a local directory, served with continuous batching"
     def __init__(self,
@@ -367,6 +394,7 @@ class HFEngine(Engine):
                  prefill_tokens:int=256, # prompt tokens prefilled per step, so that long prompts do not stall decoding
                  kv_cache_gb:float=2.0, # memory for cached keys and values; sequences wait when it is full
                  max_batch_size:int=None, # the old name of `max_num_seqs`
+                 pack_weights:bool=True, # bf16 on CPU: linear layers' weights in oneDNN's packed layout (`pack_linears`)
                 ):
         from alpaca_nb.models import load_model_and_tokenizer, resolve_model
         path = resolve_model(path_or_name)  # a clear error for a missing model, before the slow imports
@@ -385,6 +413,7 @@ class HFEngine(Engine):
             if bars: hf_logging.enable_progress_bar()
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.model.to(self.device).eval()
+        self.packed = pack_linears(self.model) if pack_weights and self.device.type == "cpu" else 0
         AttentionInterface.register("alpaca_nb", _attention)
         self.model.set_attn_implementation("alpaca_nb")
         name = str(path_or_name)
