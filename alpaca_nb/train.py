@@ -845,19 +845,22 @@ def _rss_mb() -> float:
     import resource
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # Linux reports KiB
 
+def _glibc(name:str):
+    "The C library's function `name` (glibc's malloc tuning), or None where there is none."
+    import ctypes, ctypes.util
+    try: return getattr(ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6"), name)
+    except (OSError, AttributeError): return None
+
 def heap_trimmer():
     "glibc's `malloc_trim` (give the free memory of the heap back to the system), or a no-op elsewhere."
-    import ctypes, ctypes.util
-    try: trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-    except (OSError, AttributeError): return lambda: None
-    return lambda: trim(0)
+    trim = _glibc("malloc_trim")
+    return (lambda: trim(0)) if trim else (lambda: None)
 
 def fix_malloc_threshold(nbytes:int=4 * 2**20) -> bool:
     "Fix glibc's mmap and trim thresholds at `nbytes` (freed blocks that large go back to the system), unless the environment sets them."
     if any(k in os.environ for k in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")): return False  # the user's choice
-    import ctypes, ctypes.util
-    try: mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
-    except (OSError, AttributeError): return False  # not glibc
+    mallopt = _glibc("mallopt")
+    if mallopt is None: return False  # not glibc
     M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
     return bool(mallopt(M_MMAP_THRESHOLD, nbytes)) and bool(mallopt(M_TRIM_THRESHOLD, nbytes))
 
