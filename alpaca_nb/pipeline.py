@@ -109,10 +109,10 @@ def stage_generate(folder:Path, cfg:dict)->dict:
         s = alpaca_nb_generate(base_url=cfg["base_url"], **kw)
     else:
         from alpaca_nb.models import resolve_model
-        from alpaca_nb.server import HFEngine, serve_in_thread
+        from alpaca_nb.server import HFEngine, serve_in_thread, drive
         engine = HFEngine(str(resolve_model(cfg["teacher"])), dtype=cfg["teacher_dtype"], max_batch_size=cfg["teacher_batch_size"])
-        with serve_in_thread(engine) as server:
-            s = alpaca_nb_generate(base_url=server.base_url, **kw)
+        with serve_in_thread(engine) as server:  # the model runs on this thread, the generation loop on a helper (see `drive`)
+            s = drive(engine, alpaca_nb_generate, base_url=server.base_url, **kw)
     return dict(kept=s["kept_total"], target=s["target"], stop_reason=s["stop_reason"], requests=s["requests"],
                 failures=s["failures"], items_parsed=s["items_parsed"], rejected=s["rejected"], tokens=s["tokens"],
                 model=s["model"])

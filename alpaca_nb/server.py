@@ -5,11 +5,11 @@
 # %% auto #0
 __all__ = ['Completion', 'RequestError', 'APIError', 'sampling_params', 'check_text', 'find_stop', 'check_messages',
            'check_prompts', 'Sequence', 'Engine', 'FunctionEngine', 'KVCache', 'row_seed', 'pack_linears', 'HFEngine',
-           'plot_schedule', 'CompletionRequest', 'ChatRequest', 'make_app', 'ServerHandle', 'serve_in_thread',
+           'drive', 'plot_schedule', 'CompletionRequest', 'ChatRequest', 'make_app', 'ServerHandle', 'serve_in_thread',
            'alpaca_nb_serve', 'serve_subprocess', 'start_default_teacher']
 
 # %% ../nbs/01a_server.ipynb #650c556b
-import asyncio, os, queue, re, secrets, socket, subprocess, sys, tempfile, threading, time
+import asyncio, os, queue, re, secrets, signal, socket, subprocess, sys, tempfile, threading, time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -441,6 +441,7 @@ class HFEngine(Engine):
         self.cache = KVCache(cfg.num_hidden_layers, kv_heads, head_dim, 1, 64, self.model.dtype, self.device)
         self.running, self.prefilling, self.waiting = [], [], deque()  # decode rows, stage rows, queue
         self.inbox, self.thread, self.steps = queue.Queue(), None, 0
+        self._wake, self._driven = threading.Event(), False  # set when work arrives; True while `drive` runs us
         self.trace = None  # set to a list to record the schedule: one (step, kind, rid, index, tokens) per sequence and step
         self._lock = threading.Lock()  # serialises starting the thread and direct calls
         self._rid = 0
@@ -501,18 +502,18 @@ def submit(self:HFEngine, prompts, params:dict, emit=None) -> list:
             seqs.append(Sequence(rid, index, ids, max_new, p["temperature"], p["top_p"], p["stop"], gen,
                                  p["logprobs"], p["echo"], emit, arrived=now))
     self.start()
-    self.inbox.put(seqs)
+    self.inbox.put(seqs); self._wake.set()
     return seqs
 
 @patch
 def cancel(self:HFEngine, seqs):
     "Stop generating `seqs` (a client went away); their cache rows are freed at the next step"
     for s in seqs: s.cancelled = True
-    self.inbox.put([])  # wake the engine
+    self._wake.set()  # the engine drops them at its next step
 
 @patch
 def start(self:HFEngine):
-    "Start the engine thread (idempotent)"
+    "Start the engine thread (idempotent; nothing to do while `drive` runs the engine)"
     with self._lock:
         if self.thread is None or not self.thread.is_alive():
             self.thread = threading.Thread(target=self._run, name=f"engine-{self.model_name}", daemon=True)
@@ -522,8 +523,8 @@ def start(self:HFEngine):
 def stop(self:HFEngine, timeout:float=10):
     "Stop the engine thread; sequences still queued or running end with an error"
     if self.thread is not None and self.thread.is_alive():
-        self.inbox.put(None)
-        self.thread.join(timeout)
+        self.inbox.put(None); self._wake.set()
+        if not self._driven and self.thread is not threading.current_thread(): self.thread.join(timeout)
 
 @patch
 def complete(self:HFEngine, prompts, max_tokens=16, temperature=1.0, top_p=1.0, stop=None, seed=None, **kw) -> list:
@@ -538,20 +539,33 @@ def complete(self:HFEngine, prompts, max_tokens=16, temperature=1.0, top_p=1.0, 
 
 # %% ../nbs/01a_server.ipynb #a99c5f77
 @patch
-def _run(self:HFEngine):
-    "The engine thread: take new sequences, then one scheduling step, until stopped"
+def _take(self:HFEngine) -> bool:
+    "Queue the sequences submitted since the last step; False once the engine is told to stop"
+    while True:
+        try: new = self.inbox.get_nowait()
+        except queue.Empty: return True
+        if new is None: return False
+        self.waiting.extend(new)
+
+def _run_engines(engines:list, wake, until=lambda: False):
+    "Run `engines` on this thread, a step of each in turn, until one is told to stop or `until()`; `wake` is set when work arrives"
     import torch
     with torch.inference_mode():
         while True:
-            busy = bool(self.running or self.prefilling or self.waiting)
-            try:
-                while True:
-                    new = self.inbox.get_nowait() if busy else self.inbox.get()
-                    if new is None: return self._fail_all(RuntimeError("the server is shutting down"))
-                    self.waiting.extend(new); busy = True
-            except queue.Empty: pass
-            try: self.step()
-            except Exception as e: self._fail_all(e)  # a failing step fails its sequences, never the server
+            wake.clear()  # cleared before looking, so that work submitted from now on wakes the wait below
+            if not all([e._take() for e in engines]) or until():
+                for e in engines: e._fail_all(RuntimeError("the server is shutting down"))
+                return
+            busy = [e for e in engines if e.running or e.prefilling or e.waiting]
+            if not busy: wake.wait(); continue
+            for e in busy:
+                try: e.step()
+                except Exception as err: e._fail_all(err)  # a failing step fails its sequences, never the server
+
+@patch
+def _run(self:HFEngine):
+    "The engine thread"
+    _run_engines([self], self._wake)
 
 @patch
 def _fail_all(self:HFEngine, error):
@@ -568,6 +582,30 @@ def step(self:HFEngine):
     if self.prefilling: self._prefill()
     if self.running: self._decode()
     self.steps += 1
+
+# %% ../nbs/01a_server.ipynb #6593b075
+def drive(engines, # an engine or a list of them (engines that need no driving, like `FunctionEngine`, are skipped)
+          fn, # called on a helper thread with `*args, **kwargs`; the engines run until it returns
+          *args, **kwargs):
+    "Run the engines' steps on the calling thread while `fn(*args, **kwargs)` runs on a helper thread; returns what `fn` returns"
+    engines = [e for e in (engines if isinstance(engines, (list, tuple)) else [engines]) if isinstance(e, HFEngine)]
+    for e in engines:
+        if e.thread is not None and e.thread.is_alive() and e.thread is not threading.current_thread():
+            raise RuntimeError(f"engine {e.model_name!r} already runs on thread {e.thread.name!r}; call its stop() first")
+    wake, done, box = threading.Event(), threading.Event(), {}
+    for e in engines: e.thread, e._driven, e._wake = threading.current_thread(), True, wake
+    def call():
+        try: box["out"] = fn(*args, **kwargs)
+        except BaseException as err: box["err"] = err
+        finally: done.set(); wake.set()
+    helper = threading.Thread(target=call, name="drive-helper", daemon=True)
+    helper.start()
+    try: _run_engines(engines, wake, until=done.is_set)
+    finally:
+        for e in engines: e.thread, e._driven, e._wake = None, False, threading.Event()
+    helper.join()
+    if "err" in box: raise box["err"]
+    return box.get("out")
 
 # %% ../nbs/01a_server.ipynb #63a79788
 @patch
@@ -1346,7 +1384,12 @@ def alpaca_nb_serve(model:str="default", # "default" (embedded Gemma 3 270M), "t
     if parent_pipe: _watch_stdin(server)
     names = list(app.state.engines)
     threading.Thread(target=lambda: _announce(server, host, sock.getsockname()[1], names), daemon=True).start()
-    server.run(sockets=[sock])
+    # uvicorn runs on a helper thread and the engines on this one (see `drive`); signals still reach uvicorn
+    handlers = {s: signal.signal(s, server.handle_exit) for s in (signal.SIGINT, signal.SIGTERM)}
+    try: drive(engines, server.run, sockets=[sock])
+    finally:
+        for s, h in handlers.items(): signal.signal(s, h)
+    for s in reversed(server._captured_signals): signal.raise_signal(s)  # as uvicorn does: then the default action
 
 # %% ../nbs/01a_server.ipynb #64045325
 def serve_subprocess(model="default", # "default", "tiny" or a checkpoint directory
