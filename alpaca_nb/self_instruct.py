@@ -653,9 +653,10 @@ def teacher_endpoint(base_url:str|None=None, # an OpenAI-compatible base URL; No
     if base_url:
         yield base_url
         return
-    from alpaca_nb.server import serve_in_thread
+    from alpaca_nb.server import serve_subprocess
     if not quiet: print("alpaca_nb_generate: no --base_url and no OPENAI_BASE_URL: serving the embedded teacher (Gemma 3 270M) on 127.0.0.1", file=sys.stderr)
-    with serve_in_thread("default") as h: yield h.base_url
+    # a child process, where the model runs on the main thread: on CPU a second thread's matrix products are slower (01a, `drive`)
+    with serve_subprocess("default") as h: yield h.base_url
 
 # %% ../nbs/01_self_instruct.ipynb #9b36cf02
 def _check_args(a):
