@@ -4,14 +4,14 @@
 
 # %% auto #0
 __all__ = ['Completion', 'RequestError', 'APIError', 'sampling_params', 'check_text', 'find_stop', 'check_messages',
-           'check_prompts', 'Sequence', 'Engine', 'FunctionEngine', 'KVCache', 'LeanForward', 'row_seed',
+           'check_prompts', 'Sequence', 'Engine', 'FunctionEngine', 'KVCache', 'PrefixCache', 'LeanForward', 'row_seed',
            'pack_linears', 'HFEngine', 'drive', 'first_argmax', 'plot_schedule', 'CompletionRequest', 'ChatRequest',
            'make_app', 'ServerHandle', 'serve_in_thread', 'alpaca_nb_serve', 'serve_subprocess',
            'start_default_teacher']
 
 # %% ../nbs/01a_server.ipynb #650c556b
-import asyncio, os, queue, re, secrets, signal, socket, subprocess, sys, tempfile, threading, time
-from collections import deque
+import asyncio, itertools, os, queue, re, secrets, signal, socket, subprocess, sys, tempfile, threading, time
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -332,6 +332,65 @@ class _CacheView:
         v[self.rows, :, self.slots] = value_states.transpose(1, 2)
         return k[self.read, :, :self.width], v[self.read, :, :self.width]
 
+# %% ../nbs/01a_server.ipynb #bef5ab32
+class PrefixCache:
+    """Keys and values of prompt prefixes, kept after their sequences end, so that a prompt that begins like an earlier
+    one (the Alpaca template, a judge's instructions) does not compute that beginning again. Stored in blocks of `block`
+    tokens, each found by its tokens and its parent block (exact matches only); least recently used blocks go first."""
+    def __init__(self, max_bytes:int, # memory for the kept keys and values
+                 block:int=4): # tokens per block: a prefix is reused in whole blocks
+        self.max_bytes, self.block = max_bytes, block
+        self.blocks = OrderedDict()  # (parent block's id, its tokens) -> (id, keys+values [2 * layers, kv_heads, block, head_dim])
+        self.bytes, self._ids = 0, itertools.count(1)
+        self.looked_up = self.reused = self.evicted = 0  # prompt tokens looked up and reused, blocks evicted
+
+    def _chain(self, ids) -> list:
+        "[(key, entry)] of the kept blocks that begin `ids`, in order"
+        found, parent = [], 0
+        for s in range(0, len(ids) - self.block + 1, self.block):
+            key = (parent, tuple(ids[s:s + self.block]))
+            if (e := self.blocks.get(key)) is None: break
+            found.append((key, e)); parent = e[0]
+        return found
+
+    def _touch(self, chain):
+        "Mark `chain` used, deepest block first: a block is never older than its descendants, so leaves go first"
+        for key, _ in reversed(chain): self.blocks.move_to_end(key)
+
+    def match(self, ids, most:int):
+        "Keys and values [2 * layers, kv_heads, n, head_dim] of the longest kept prefix of `ids`, n <= `most`; None if none"
+        import torch
+        self.looked_up += len(ids)
+        chain = self._chain(ids[:most])
+        if not chain: return None
+        self._touch(chain)
+        kv = torch.cat([e[1] for _, e in chain], 2)
+        self.reused += kv.shape[2]
+        return kv
+
+    def store(self, ids, read):
+        "Keep the whole blocks of `ids` not kept yet; `read(start, end)` gives their keys and values"
+        chain = self._chain(ids)
+        self._touch(chain)
+        keep = {e[0] for _, e in chain}  # never evict the blocks this prefix hangs from
+        for s in range(len(chain) * self.block, len(ids) - self.block + 1, self.block):
+            kv = read(s, s + self.block)
+            size = kv.numel() * kv.element_size()
+            if not self._room(size, keep): break
+            key, e = (chain[-1][1][0] if chain else 0, tuple(ids[s:s + self.block])), (next(self._ids), kv)
+            self.blocks[key] = e; self.bytes += size
+            chain.append((key, e)); keep.add(e[0])
+        self._touch(chain)
+
+    def _room(self, size:int, keep:set) -> bool:
+        "Evict least recently used blocks until `size` more bytes fit; False if that would evict a block of `keep`"
+        while self.bytes + size > self.max_bytes:
+            if not self.blocks: return False
+            key, (i, kv) = next(iter(self.blocks.items()))
+            if i in keep: return False
+            del self.blocks[key]; self.bytes -= kv.numel() * kv.element_size(); self.evicted += 1
+        return True
+
 # %% ../nbs/01a_server.ipynb #2baaade8
 _LEAN_LAYERS = {"LlamaDecoderLayer": "llama", "MistralDecoderLayer": "llama", "Qwen2DecoderLayer": "llama",
                 "Gemma3DecoderLayer": "gemma3"}
@@ -478,6 +537,7 @@ class HFEngine(Engine):
                  max_batch_size:int=None, # the old name of `max_num_seqs`
                  pack_weights:bool=True, # bf16 on CPU: linear layers' weights in oneDNN's packed layout (`pack_linears`)
                  lean:bool=True, # run the written-out forward pass (`LeanForward`) where it gives the model's own logits
+                 prefix_cache_gb:float=0.25, # memory for keys and values of past prompts' beginnings (`PrefixCache`); 0 = off
                 ):
         from alpaca_nb.models import load_model_and_tokenizer, resolve_model
         path = resolve_model(path_or_name)  # a clear error for a missing model, before the slow imports
@@ -489,6 +549,7 @@ class HFEngine(Engine):
         for name, v in (("max_num_seqs", max_num_seqs), ("prefill_tokens", prefill_tokens)):
             if not isinstance(v, int) or v < 1: raise ValueError(f"{name} must be an integer of at least 1, got {v!r}")
         if not kv_cache_gb > 0: raise ValueError(f"kv_cache_gb must be positive, got {kv_cache_gb!r}")
+        if not prefix_cache_gb >= 0: raise ValueError(f"prefix_cache_gb must be 0 (off) or positive, got {prefix_cache_gb!r}")
         bars = hf_logging.is_progress_bar_enabled()
         hf_logging.disable_progress_bar()
         try: self.model, self.tokenizer = load_model_and_tokenizer(path, dtype=dtype)
@@ -524,6 +585,7 @@ class HFEngine(Engine):
         self.cache = KVCache(cfg.num_hidden_layers, kv_heads, head_dim, 1, 64, self.model.dtype, self.device)
         self.lean = LeanForward.for_model(self.model) if lean else None
         if self.lean is not None and not self._lean_agrees(): self.lean = None
+        self.prefix = PrefixCache(int(prefix_cache_gb * 2**30)) if prefix_cache_gb else None
         self.running, self.prefilling, self.waiting = [], [], deque()  # decode rows, stage rows, queue
         self.inbox, self.thread, self.steps = queue.Queue(), None, 0
         self._wake, self._driven = threading.Event(), False  # set when work arrives; True while `drive` runs us
@@ -735,7 +797,7 @@ def _promote(self:HFEngine, seq):
 @patch
 def _admit(self:HFEngine):
     "Move waiting sequences to prefill rows while there is room in the batch and in the cache"
-    budget = self.kv_cache_gb * 2**30
+    budget, new = self.kv_cache_gb * 2**30, []
     while (self.waiting and len(self.running) + len(self.prefilling) < self.max_num_seqs
            and len(self.prefilling) < self.stage_rows):
         seq = self.waiting[0]
@@ -744,7 +806,7 @@ def _admit(self:HFEngine):
         if rows > 1 and rows * width * self._per_position() > budget: break  # it waits for room
         self.waiting.popleft()
         seq.row = len(self.running) + len(self.prefilling)
-        self.prefilling.append(seq)
+        self.prefilling.append(seq); new.append(seq)
     rows = len(self.running) + len(self.prefilling)
     if rows:
         width = max(len(s.ids) + s.max_new + 1 for s in [*self.running, *self.prefilling])
@@ -752,6 +814,27 @@ def _admit(self:HFEngine):
         if width > self.cache.width:  # doubling, so that growing is rare; within the budget when it allows
             room = int(budget // (self.cache.rows * self._per_position()))
             self.cache.grow(width=max(width, min(2 * self.cache.width, self.max_model_len + 1, room)))
+    for seq in new: self._reuse(seq)
+
+@patch
+def _reuse(self:HFEngine, seq):
+    "Copy the longest kept beginning of `seq`'s prompt into its row: those tokens are not prefilled again"
+    if self.prefix is None or seq.echo: return  # echo scores every prompt token: it needs all their logits
+    kv = self.prefix.match(seq.ids, len(seq.ids) - 1)  # the last prompt token is always run: its logits pick the first new one
+    if kv is None: return
+    n, layers = kv.shape[2], len(self.cache.k)
+    for i in range(layers):
+        self.cache.k[i][seq.row, :, :n] = kv[i]
+        self.cache.v[i][seq.row, :, :n] = kv[layers + i]
+    seq.prefilled = n
+
+@patch
+def _keep_prefix(self:HFEngine, seq):
+    "Offer the prompt of `seq`, now wholly in its cache row, to the prefix cache"
+    import torch
+    if self.prefix is None: return
+    row, bufs = seq.row, (*self.cache.k, *self.cache.v)
+    self.prefix.store(seq.ids, lambda a, b: torch.stack([t[row, :, a:b] for t in bufs]))
 
 # %% ../nbs/01a_server.ipynb #d181a2e3
 @patch
@@ -824,8 +907,10 @@ def _prefill(self:HFEngine):
     if self.trace is not None: self.trace += [(self.steps, "prefill", s.rid, s.index, c) for s, c in batch]
     for b, (s, c) in enumerate(batch):
         if s.echo: self._score_prompt(s, logits[b], c)
-        s.prefilled += c
+        s.prefilled += c  # for every row first: a promotion below swaps rows, as far as their sequences are cached
+    for b, (s, c) in enumerate(batch):
         if s.prefilled < len(s.ids): continue
+        self._keep_prefix(s)
         self._promote(s)
         if s.max_new == 0: s.finish = "length"; self._emit(s, True); self._release(s)
         else: self._accept(s, self._sample(logits[b, -1:], [s])[0], logits[b, -1])
@@ -1471,6 +1556,7 @@ def alpaca_nb_serve(model:str="default", # "default" (embedded Gemma 3 270M), "t
                     max_prompt_tokens:int=None, # longest prompt accepted, in tokens (400 beyond); default: the context
                     max_model_len:int=None, # most tokens of prompt + completion; default: the model's context, at most 8192
                     kv_cache_gb:float=2.0, # memory for cached keys and values
+                    prefix_cache_gb:float=0.25, # memory for keys and values of past prompts' beginnings, reused by prompts that begin alike; 0 = off
                     dtype:str="auto", # torch dtype: auto (bfloat16 where the CPU or GPU computes it natively, else float32), float32, bfloat16, float16
                     model_name:str=None, # name clients use as `model`; default: the alias or the directory name
                     compare:str=None, # a second model served side by side (the demo page shows both answers)
@@ -1487,7 +1573,7 @@ def alpaca_nb_serve(model:str="default", # "default" (embedded Gemma 3 270M), "t
     try:
         sock = _bind(host, port)
         kw = dict(dtype=dtype, max_num_seqs=max_batch_size or max_num_seqs, max_prompt_tokens=max_prompt_tokens,
-                  max_model_len=max_model_len, kv_cache_gb=kv_cache_gb)
+                  max_model_len=max_model_len, kv_cache_gb=kv_cache_gb, prefix_cache_gb=prefix_cache_gb)
         engines = [HFEngine(model, model_name=model_name, **kw)]
         if compare: engines.append(HFEngine(compare, **kw))
         app = make_app(engines, api_key=api_key)
