@@ -444,33 +444,47 @@ class LeanForward:
 
     def __call__(self, ids, pos, masks, view, keep:int=1):
         "Logits of `ids` at positions `pos`, keys and values through `view` (a `_CacheView`), `masks` as `HFEngine._masks` makes them"
+        return self.run([(ids, pos, masks, view, keep)])[0]
+
+    def run(self, groups:list) -> list:
+        """Logits of several batches in one pass, one (ids, pos, masks, view, keep) per batch: their tokens go through
+        the weights together (a prefill chunk and a decoding step read the weights once), each attends over its own view"""
         import torch
-        B, T = ids.shape
-        D, eps, gemma = self.head_dim, self.eps, self.gemma
+        D, eps, gemma, one = self.head_dim, self.eps, self.gemma, len(groups) == 1
+        shapes = [tuple(g[0].shape) for g in groups]  # (rows, tokens) of each batch
+        ends = list(itertools.accumulate(b * t for b, t in shapes))
+        spans = list(zip([0] + ends[:-1], ends))
+        flat = lambda i: groups[0][i].reshape(1, -1) if one else torch.cat([g[i].reshape(-1) for g in groups])[None]
+        ids, pos = flat(0), flat(1)  # every token of every batch in one row: [1, N]
         h = self.inner.embed_tokens(ids)
         rope = self.inner.rotary_emb
         pe = {t: rope(h, pos, t) if self.typed_rope else rope(h, pos) for t in set(self.types)}
-        pe = {t: (c.unsqueeze(1), s.unsqueeze(1)) for t, (c, s) in pe.items()}
-        if not isinstance(masks, dict): masks = {t: masks for t in set(self.types)}
+        pe = {t: (c.unsqueeze(2), s.unsqueeze(2)) for t, (c, s) in pe.items()}  # [1, N, 1, D]: the same for every head
+        masks = [g[2] if isinstance(g[2], dict) else {t: g[2] for t in set(self.types)} for g in groups]
         for i, L in enumerate(self.layers):
             x = _rms(h, L["norm_in"], eps, gemma)
-            q = L["q"](x).view(B, T, -1, D).transpose(1, 2)
-            k = L["k"](x).view(B, T, -1, D).transpose(1, 2)
-            v = L["v"](x).view(B, T, -1, D).transpose(1, 2)
+            q, k, v = (L[n](x).view(1, ends[-1], -1, D) for n in ("q", "k", "v"))
             if gemma: q, k = _rms(q, L["q_norm"], eps, True), _rms(k, L["k_norm"], eps, True)
             cos, sin = pe[L["type"]]
             q, k = _rope(q, cos, sin), _rope(k, cos, sin)
-            k, v = view.update(k, v, i)
-            o, _ = _attention(L["attn"], q, k, v, masks[L["type"]], scaling=L["scaling"])
-            o = L["o"](o.reshape(B, T, -1).contiguous())
+            outs = []
+            for (B, T), (a, b), m, g in zip(shapes, spans, masks, groups):
+                qg, kg, vg = (t[0, a:b].view(B, T, -1, D).transpose(1, 2) for t in (q, k, v))
+                kg, vg = g[3].update(kg, vg, i)
+                o, _ = _attention(L["attn"], qg, kg, vg, m[L["type"]], scaling=L["scaling"])
+                outs.append(o.reshape(B * T, -1))
+            o = L["o"]((outs[0] if one else torch.cat(outs))[None])
             h = h + (_rms(o, L["norm_attn_out"], eps, True) if gemma else o)
             x = _rms(h, L["norm_ff_in"], eps, gemma)
             x = L["down"](L["act"](L["gate"](x)) * L["up"](x))
             h = h + (_rms(x, L["norm_ff_out"], eps, True) if gemma else x)
-        if keep: h = h[:, -keep:]
+        keeps = [g[4] or T for g, (_, T) in zip(groups, shapes)]  # positions with logits: the last `keep` of each row
+        rows = [torch.arange(a, b).view(B, T)[:, T - n:].reshape(-1) for (B, T), (a, b), n in zip(shapes, spans, keeps)]
+        h = h[0] if all(n == T for n, (_, T) in zip(keeps, shapes)) else h[0, torch.cat(rows)]
         logits = self.model.lm_head(_rms(h, self.final, eps, gemma))
         if self.cap is not None: logits = torch.tanh(logits / self.cap) * self.cap
-        return logits
+        sizes = [B * n for (B, _), n in zip(shapes, keeps)]
+        return [l.view(B, n, -1) for l, (B, _), n in zip(logits.split(sizes), shapes, keeps)]
 
 # %% ../nbs/01a_server.ipynb #5ac2c1f4
 def row_seed(seed, # the request's seed, or None
@@ -586,6 +600,7 @@ class HFEngine(Engine):
         self.lean = LeanForward.for_model(self.model) if lean else None
         if self.lean is not None and not self._lean_agrees(): self.lean = None
         self.prefix = PrefixCache(int(prefix_cache_gb * 2**30)) if prefix_cache_gb else None
+        self.fuse, self.fused = True, 0  # prefill chunk and decoding step in one pass (written-out model only); how many so far
         self.running, self.prefilling, self.waiting = [], [], deque()  # decode rows, stage rows, queue
         self.inbox, self.thread, self.steps = queue.Queue(), None, 0
         self._wake, self._driven = threading.Event(), False  # set when work arrives; True while `drive` runs us
@@ -726,8 +741,16 @@ def step(self:HFEngine):
     "One scheduling step: drop cancelled sequences, admit waiting ones, prefill one chunk, decode one token of every running one"
     self._drop_cancelled()
     self._admit()
-    if self.prefilling: self._prefill()
-    if self.running: self._decode()
+    if self.prefilling and self.running and self.lean is not None and self.fuse:  # one pass reads the weights once, not twice
+        self.fused += 1
+        (batch, pre), (seqs, dec) = self._prefill_batch(), self._decode_batch()
+        lp, ld = self._forward_many([pre, dec])
+        self._count_prefill(batch, lp)  # every row counts what this pass wrote before any row moves
+        self._decoded(seqs, ld)
+        self._finish_prefill(batch, lp)  # prompts read just now decode from the next step on
+    else:
+        if self.prefilling: self._prefill()
+        if self.running: self._decode()
     self.steps += 1
 
 # %% ../nbs/01a_server.ipynb #6593b075
@@ -859,6 +882,15 @@ def _forward(self:HFEngine, ids, pos, rows, slots, read, width:int, keep:int=1):
     return out.logits  # in the model's dtype: greedy rows need no fp32 copy (16 x 262,144 bf16 -> fp32 took 4 ms a step)
 
 @patch
+def _forward_many(self:HFEngine, batches:list) -> list:
+    "`_forward` of several batches (its arguments, one tuple each) in one pass of the written-out model"
+    groups = []
+    for ids, pos, rows, slots, read, width, keep in batches:
+        ids, pos = ids.to(self.device), pos.to(self.device)
+        groups.append((ids, pos, self._masks(pos, width), _CacheView(self.cache, rows, slots, read, width), keep))
+    return self.lean.run(groups)
+
+@patch
 def _lean_agrees(self:HFEngine) -> bool:
     "Whether `self.lean` gives the model's own logits, bit for bit, on a probe prompt (written into cache row 0, unused yet)"
     import torch
@@ -883,6 +915,12 @@ def _read_rows(rows:list):
 @patch
 def _prefill(self:HFEngine):
     "Prefill the next chunk of the oldest prefilling prompts, within the step's token budget"
+    batch, args = self._prefill_batch()
+    self._prefilled(batch, self._forward(*args))
+
+@patch
+def _prefill_batch(self:HFEngine):
+    "The sequences of the next prefill chunk, with their token counts, and the arguments of its `_forward`"
     import torch
     first = min(self.prefilling, key=lambda s: s.arrived)
     if first.echo:  # every position's logits are needed: one sequence, a short chunk
@@ -903,11 +941,26 @@ def _prefill(self:HFEngine):
         ids[b, pad:] = torch.tensor(s.ids[s.prefilled:s.prefilled + c])
         pos[b, pad:], slots[b, pad:], pos[b, :pad] = span, span, s.prefilled + c - 1
     rows = [s.row for s, _ in batch]
-    logits = self._forward(ids, pos, torch.tensor(rows)[:, None], slots, _read_rows(rows), width, keep=0 if first.echo else 1)
+    return batch, (ids, pos, torch.tensor(rows)[:, None], slots, _read_rows(rows), width, 0 if first.echo else 1)
+
+@patch
+def _prefilled(self:HFEngine, batch, logits):
+    "Take in the logits of a prefill chunk: echo scores, and the first token of every prompt now wholly read"
+    self._count_prefill(batch, logits)
+    self._finish_prefill(batch, logits)
+
+@patch
+def _count_prefill(self:HFEngine, batch, logits):
+    """Count the chunk as cached, in every row, before any row moves: a move (`_release`, `_promote`) copies a row
+    as far as its sequence is cached"""
     if self.trace is not None: self.trace += [(self.steps, "prefill", s.rid, s.index, c) for s, c in batch]
     for b, (s, c) in enumerate(batch):
         if s.echo: self._score_prompt(s, logits[b], c)
-        s.prefilled += c  # for every row first: a promotion below swaps rows, as far as their sequences are cached
+        s.prefilled += c
+
+@patch
+def _finish_prefill(self:HFEngine, batch, logits):
+    "Prompts now wholly read join the running batch with their first token"
     for b, (s, c) in enumerate(batch):
         if s.prefilled < len(s.ids): continue
         self._keep_prefix(s)
@@ -963,10 +1016,22 @@ def first_argmax(x, # [rows, vocabulary] scores
 def _decode(self:HFEngine):
     "One decoding step: every running sequence feeds its last token and gets its next one"
     import torch
+    seqs, args = self._decode_batch()
+    self._decoded(seqs, self._forward(*args))
+
+@patch
+def _decode_batch(self:HFEngine):
+    "The running sequences and the arguments of the `_forward` that feeds each its last token"
+    import torch
     seqs = list(self.running)
     ids = torch.tensor([[s.out[-1]] for s in seqs])
     pos = torch.tensor([[s.cached] for s in seqs])  # the fed token's position = tokens already cached
-    logits = self._forward(ids, pos, torch.arange(len(seqs))[:, None], pos, slice(0, len(seqs)), int(pos.max()) + 1)[:, -1]
+    return seqs, (ids, pos, torch.arange(len(seqs))[:, None], pos, slice(0, len(seqs)), int(pos.max()) + 1, 1)
+
+@patch
+def _decoded(self:HFEngine, seqs, logits):
+    "Take in a decoding step's logits: each sequence's next token"
+    logits = logits[:, -1]
     if self.trace is not None: self.trace += [(self.steps, "decode", s.rid, s.index, 1) for s in seqs]
     for s, tok, row in zip(seqs, self._sample(logits, seqs), logits): self._accept(s, tok, row)
     for s in [s for s in self.running if s.finish]: self._release(s)
