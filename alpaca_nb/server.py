@@ -1015,7 +1015,6 @@ def first_argmax(x, # [rows, vocabulary] scores
 @patch
 def _decode(self:HFEngine):
     "One decoding step: every running sequence feeds its last token and gets its next one"
-    import torch
     seqs, args = self._decode_batch()
     self._decoded(seqs, self._forward(*args))
 
