@@ -5,9 +5,9 @@
 # %% auto #0
 __all__ = ['Completion', 'RequestError', 'APIError', 'sampling_params', 'check_text', 'find_stop', 'check_messages',
            'check_prompts', 'Sequence', 'Engine', 'FunctionEngine', 'KVCache', 'PrefixCache', 'LeanForward', 'row_seed',
-           'pack_linears', 'HFEngine', 'drive', 'first_argmax', 'plot_schedule', 'CompletionRequest', 'ChatRequest',
-           'make_app', 'ServerHandle', 'serve_in_thread', 'alpaca_nb_serve', 'serve_subprocess',
-           'start_default_teacher']
+           'pack_linears', 'fuse_projections', 'HFEngine', 'drive', 'first_argmax', 'plot_schedule',
+           'CompletionRequest', 'ChatRequest', 'make_app', 'ServerHandle', 'serve_in_thread', 'alpaca_nb_serve',
+           'serve_subprocess', 'start_default_teacher']
 
 # %% ../nbs/01a_server.ipynb #650c556b
 import asyncio, itertools, os, queue, re, secrets, signal, socket, subprocess, sys, tempfile, threading, time
@@ -416,21 +416,25 @@ class LeanForward:
         self.head_dim = getattr(cfg, "head_dim", None) or cfg.hidden_size // cfg.num_attention_heads
         types = list(getattr(cfg, "layer_types", None) or []) or [None] * cfg.num_hidden_layers
         self.types, self.cap = types, getattr(cfg, "final_logit_softcapping", None)
-        import inspect
+        import inspect, torch
         self.typed_rope = "layer_type" in inspect.signature(inner.rotary_emb.forward).parameters
         def w(norm): return 1.0 + norm.weight.float() if self.gemma else norm.weight
         def eps(norm): return getattr(norm, "eps", None) or norm.variance_epsilon
         self.eps, self.final = eps(inner.norm), w(inner.norm)
+        self.heads = cfg.num_attention_heads  # query heads; the key heads follow them in the joined projection
+        kv = getattr(cfg, "num_key_value_heads", None) or cfg.num_attention_heads
         self.layers = []
         for i, L in enumerate(inner.layers[:cfg.num_hidden_layers]):
             a, mlp = L.self_attn, L.mlp
             ff_in = L.pre_feedforward_layernorm if self.gemma else L.post_attention_layernorm
+            qk_norm = None  # Gemma's query and key norms as one [query + key heads, head_dim] weight: one pass for both
+            if self.gemma: qk_norm = torch.cat([w(a.q_norm).expand(self.heads, -1), w(a.k_norm).expand(kv, -1)])
             self.layers.append(dict(
                 norm_in=w(L.input_layernorm), q=a.q_proj, k=a.k_proj, v=a.v_proj, o=a.o_proj, attn=a, scaling=a.scaling,
-                q_norm=w(a.q_norm) if self.gemma else None, k_norm=w(a.k_norm) if self.gemma else None,
-                norm_attn_out=w(L.post_attention_layernorm) if self.gemma else None,
+                qkv=getattr(a, "qkv_proj", None), qk_norm=qk_norm, norm_attn_out=w(L.post_attention_layernorm) if self.gemma else None,
                 norm_ff_in=w(ff_in), norm_ff_out=w(L.post_feedforward_layernorm) if self.gemma else None,
-                gate=mlp.gate_proj, up=mlp.up_proj, down=mlp.down_proj, act=mlp.act_fn, type=types[i]))
+                gate=mlp.gate_proj, up=mlp.up_proj, gate_up=getattr(mlp, "gate_up_proj", None), down=mlp.down_proj,
+                act=mlp.act_fn, type=types[i]))
 
     @classmethod
     def for_model(cls, model):
@@ -460,13 +464,21 @@ class LeanForward:
         rope = self.inner.rotary_emb
         pe = {t: rope(h, pos, t) if self.typed_rope else rope(h, pos) for t in set(self.types)}
         pe = {t: (c.unsqueeze(2), s.unsqueeze(2)) for t, (c, s) in pe.items()}  # [1, N, 1, D]: the same for every head
-        masks = [g[2] if isinstance(g[2], dict) else {t: g[2] for t in set(self.types)} for g in groups]
+        # each batch's masks as 0 / -inf in the model's dtype, made once for every layer (attention would convert
+        # a boolean mask in each layer; the same values, so the same outputs)
+        additive = lambda m: torch.zeros(m.shape, dtype=h.dtype, device=m.device).masked_fill_(~m, float("-inf"))
+        masks = [{t: additive(g[2][t] if isinstance(g[2], dict) else g[2]) for t in set(self.types)} for g in groups]
+        Hq, N = self.heads, ends[-1]
         for i, L in enumerate(self.layers):
             x = _rms(h, L["norm_in"], eps, gemma)
-            q, k, v = (L[n](x).view(1, ends[-1], -1, D) for n in ("q", "k", "v"))
-            if gemma: q, k = _rms(q, L["q_norm"], eps, True), _rms(k, L["k_norm"], eps, True)
+            if L["qkv"] is not None: qkv = L["qkv"](x).view(1, N, -1, D)  # query, key and value heads side by side
+            else: qkv = torch.cat([L[n](x).view(1, N, -1, D) for n in ("q", "k", "v")], 2)
+            kv = (qkv.shape[2] - Hq) // 2
+            qk = qkv[:, :, :Hq + kv]  # query and key heads are normed (Gemma) and rotated together: per head, as apart
+            if gemma: qk = _rms(qk, L["qk_norm"], eps, True)
             cos, sin = pe[L["type"]]
-            q, k = _rope(q, cos, sin), _rope(k, cos, sin)
+            qk = _rope(qk, cos, sin)
+            q, k, v = qk[:, :, :Hq].contiguous(), qk[:, :, Hq:], qkv[:, :, Hq + kv:]  # attention reads a strided query at half speed
             outs = []
             for (B, T), (a, b), m, g in zip(shapes, spans, masks, groups):
                 qg, kg, vg = (t[0, a:b].view(B, T, -1, D).transpose(1, 2) for t in (q, k, v))
@@ -476,7 +488,10 @@ class LeanForward:
             o = L["o"]((outs[0] if one else torch.cat(outs))[None])
             h = h + (_rms(o, L["norm_attn_out"], eps, True) if gemma else o)
             x = _rms(h, L["norm_ff_in"], eps, gemma)
-            x = L["down"](L["act"](L["gate"](x)) * L["up"](x))
+            if L["gate_up"] is not None:
+                gu = L["gate_up"](x)
+                x = L["down"](L["act"](gu[..., :gu.shape[-1] // 2]) * gu[..., gu.shape[-1] // 2:])
+            else: x = L["down"](L["act"](L["gate"](x)) * L["up"](x))
             h = h + (_rms(x, L["norm_ff_out"], eps, True) if gemma else x)
         keeps = [g[4] or T for g, (_, T) in zip(groups, shapes)]  # positions with logits: the last `keep` of each row
         rows = [torch.arange(a, b).view(B, T)[:, T - n:].reshape(-1) for (B, T), (a, b), n in zip(shapes, spans, keeps)]
@@ -536,6 +551,49 @@ def pack_linears(model) -> int:
                 setattr(parent, name, PackedLinear(child)); n += 1  # an untied weight's plain copy is freed
     return n
 
+def _part_class():
+    import torch
+    class ProjectionPart(torch.nn.Module):
+        "Outputs `lo:hi` of a joined projection: what the model's own `q_proj` (etc.) computed before `fuse_projections`"
+        def __init__(self, owner, name:str, lo:int, hi:int):
+            super().__init__()
+            self.__dict__["owner"] = owner  # not a child: the joined layer is the owner's, packed and moved once
+            self.name, self.lo, self.hi = name, lo, hi
+        def forward(self, x): return getattr(self.owner, self.name)(x)[..., self.lo:self.hi].contiguous()
+        def extra_repr(self): return f"{self.name}[{self.lo}:{self.hi}]"
+    return ProjectionPart
+
+_JOINED = (("self_attn", "qkv_proj", ("q_proj", "k_proj", "v_proj")), ("mlp", "gate_up_proj", ("gate_proj", "up_proj")))
+
+def fuse_projections(model) -> int:
+    """Join each decoder layer's query, key and value projections into one linear layer (`qkv_proj`), and its gate
+    and up projections into another (`gate_up_proj`), where the joined layer's outputs equal the parts' bit for bit on
+    a probe. One product instead of three reads the input once and makes one call (`LeanForward` uses them). The
+    model's own `q_proj` etc. become views of the joined layer's output, so `model(...)` computes what it did, and no
+    weight is held twice. Returns how many layers were joined."""
+    import torch
+    Part, n = _part_class(), 0
+    for layer in getattr(getattr(model, "model", None), "layers", None) or []:
+        for owner_name, joined, names in _JOINED:
+            owner = getattr(layer, owner_name, None)
+            parts = [getattr(owner, name, None) for name in names]
+            if not all(type(p) is torch.nn.Linear for p in parts): continue
+            if len({(p.in_features, p.weight.dtype, p.weight.device, p.bias is None) for p in parts}) > 1: continue
+            w = parts[0].weight
+            with torch.no_grad():
+                lin = torch.nn.Linear(w.shape[1], sum(p.out_features for p in parts), bias=parts[0].bias is not None,
+                                      device="meta")
+                lin.weight = torch.nn.Parameter(torch.cat([p.weight for p in parts]), requires_grad=False)
+                if lin.bias is not None: lin.bias = torch.nn.Parameter(torch.cat([p.bias for p in parts]), requires_grad=False)
+                probe = torch.randn(5, w.shape[1], generator=torch.Generator().manual_seed(0)).to(w)
+                if not torch.equal(lin(probe), torch.cat([p(probe) for p in parts], -1)): continue
+            setattr(owner, joined, lin)
+            lo = 0
+            for name, p in zip(names, parts):
+                setattr(owner, name, Part(owner, joined, lo, lo + p.out_features)); lo += p.out_features
+            n += 1
+    return n
+
 class HFEngine(Engine):
     "Any Hugging Face causal LM from a local directory, served with continuous batching"
     def __init__(self,
@@ -571,6 +629,9 @@ class HFEngine(Engine):
             if bars: hf_logging.enable_progress_bar()
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.model.to(self.device).eval()
+        layers = getattr(getattr(self.model, "model", None), "layers", None)
+        written_out = lean and bool(layers) and type(layers[0]).__name__ in _LEAN_LAYERS
+        self.joined = fuse_projections(self.model) if written_out else 0  # the written-out pass runs the joined layers
         self.packed = pack_linears(self.model) if pack_weights and self.device.type == "cpu" else 0
         AttentionInterface.register("alpaca_nb", _attention)
         self.model.set_attn_implementation("alpaca_nb")
@@ -601,6 +662,7 @@ class HFEngine(Engine):
         if self.lean is not None and not self._lean_agrees(): self.lean = None
         self.prefix = PrefixCache(int(prefix_cache_gb * 2**30)) if prefix_cache_gb else None
         self.fuse, self.fused = True, 0  # prefill chunk and decoding step in one pass (written-out model only); how many so far
+        self.unpadded = True  # the written-out pass reads each prompt's chunk without padding (`_prefill_groups`)
         self.running, self.prefilling, self.waiting = [], [], deque()  # decode rows, stage rows, queue
         self.inbox, self.thread, self.steps = queue.Queue(), None, 0
         self._wake, self._driven = threading.Event(), False  # set when work arrives; True while `drive` runs us
@@ -744,7 +806,8 @@ def step(self:HFEngine):
     if self.prefilling and self.running and self.lean is not None and self.fuse:  # one pass reads the weights once, not twice
         self.fused += 1
         (batch, pre), (seqs, dec) = self._prefill_batch(), self._decode_batch()
-        lp, ld = self._forward_many([pre, dec])
+        *lp, ld = self._forward_many([*(self._prefill_groups(batch, pre) if self.unpadded else [pre]), dec])
+        lp = _joined(lp)
         self._count_prefill(batch, lp)  # every row counts what this pass wrote before any row moves
         self._decoded(seqs, ld)
         self._finish_prefill(batch, lp)  # prompts read just now decode from the next step on
@@ -916,7 +979,23 @@ def _read_rows(rows:list):
 def _prefill(self:HFEngine):
     "Prefill the next chunk of the oldest prefilling prompts, within the step's token budget"
     batch, args = self._prefill_batch()
-    self._prefilled(batch, self._forward(*args))
+    if self.lean is None or not self.unpadded: self._prefilled(batch, self._forward(*args))
+    else: self._prefilled(batch, _joined(self._forward_many(self._prefill_groups(batch, args))))
+
+@patch
+def _prefill_groups(self:HFEngine, batch, args) -> list:
+    """The chunk's `_forward` arguments as one batch per prompt, without the padding: the written-out pass then sends
+    only real tokens through the weights (after prefix reuse, the chunks of a step differ in length by half and more)"""
+    ids, pos, rows, slots, read, width, keep = args
+    if len(batch) == 1: return [args]
+    L = ids.shape[1]
+    return [(ids[b:b + 1, L - c:], pos[b:b + 1, L - c:], rows[b:b + 1], slots[b:b + 1, L - c:], slice(s.row, s.row + 1),
+             s.prefilled + c, keep) for b, (s, c) in enumerate(batch)]
+
+def _joined(logits:list):
+    "The logits of one-prompt batches as those of one batch (every prompt keeps the same number of positions)"
+    import torch
+    return logits[0] if len(logits) == 1 else torch.cat(logits)
 
 @patch
 def _prefill_batch(self:HFEngine):
