@@ -803,18 +803,22 @@ def step(self:HFEngine):
     "One scheduling step: drop cancelled sequences, admit waiting ones, prefill one chunk, decode one token of every running one"
     self._drop_cancelled()
     self._admit()
-    if self.prefilling and self.running and self.lean is not None and self.fuse:  # one pass reads the weights once, not twice
-        self.fused += 1
-        (batch, pre), (seqs, dec) = self._prefill_batch(), self._decode_batch()
-        *lp, ld = self._forward_many([*(self._prefill_groups(batch, pre) if self.unpadded else [pre]), dec])
-        lp = _joined(lp)
-        self._count_prefill(batch, lp)  # every row counts what this pass wrote before any row moves
-        self._decoded(seqs, ld)
-        self._finish_prefill(batch, lp)  # prompts read just now decode from the next step on
+    if self.prefilling and self.running and self.lean is not None and self.fuse: self._prefill_and_decode()
     else:
         if self.prefilling: self._prefill()
         if self.running: self._decode()
     self.steps += 1
+
+@patch
+def _prefill_and_decode(self:HFEngine):
+    "`_prefill` and `_decode` in one pass of the written-out model: the weights are read once, not twice"
+    self.fused += 1
+    (batch, pre), (seqs, dec) = self._prefill_batch(), self._decode_batch()
+    *lp, ld = self._forward_many([*(self._prefill_groups(batch, pre) if self.unpadded else [pre]), dec])
+    lp = _joined(lp)
+    self._count_prefill(batch, lp)  # every row counts what this pass wrote before any row moves
+    self._decoded(seqs, ld)
+    self._finish_prefill(batch, lp)  # prompts read just now decode from the next step on
 
 # %% ../nbs/01a_server.ipynb #6593b075
 def drive(engines, # an engine or a list of them (engines that need no driving, like `FunctionEngine`, are skipped)

@@ -1,7 +1,8 @@
 """One pass or two: a step that reads new prompts while sequences are decoding, with the written-out model.
 
 `HFEngine.step` runs a prefill chunk and the decoding step in one pass of `LeanForward.run` when both are due
-(`fuse = True`); this times that step against the two passes it replaces (`_prefill` then `_decode`), on the
+(`fuse = True`, `_prefill_and_decode`); this times that step against the two passes it replaces (`_prefill` then
+`_decode`; both read each prompt's chunk without padding, `unpadded = True`), on the
 embedded model in bf16: 8 sequences decoding while 1 or 8 new Alpaca prompts are read, 4 runs each,
 alternating, medians printed with their ratio. The prefix cache is off so that every run reads whole prompts.
 
@@ -23,12 +24,8 @@ def one_step(e, prompts, fused:bool, running:int=8, reading:int=8) -> float:
     e.submit(prompts[20:20 + reading], dict(max_tokens=60, temperature=0)); e._take()
     e._drop_cancelled(); e._admit()
     t = time.perf_counter()
-    if fused:
-        (batch, pre), (seqs, dec) = e._prefill_batch(), e._decode_batch()
-        lp, ld = e._forward_many([pre, dec])
-        e._count_prefill(batch, lp); e._decoded(seqs, ld); e._finish_prefill(batch, lp)
-    else:
-        e._prefill(); e._decode()
+    if fused: e._prefill_and_decode()  # what `step` runs when both are due
+    else: e._prefill(); e._decode()
     ms = (time.perf_counter() - t) * 1000
     e.steps += 1
     for s in [*e.running, *e.prefilling]: s.cancelled = True
