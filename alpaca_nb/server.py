@@ -1747,6 +1747,10 @@ def serve_subprocess(model="default", # "default", "tiny" or a checkpoint direct
                      api_key:str=None, # require this key (passed to the child in its environment, never on its command line)
                      compare:str=None, # a second model served side by side
                      max_batch_size:int=None, # the old name of `max_num_seqs`
+                     max_prompt_tokens:int=None, # longest prompt accepted (400 beyond); None = the server's default
+                     max_model_len:int=None, # most tokens of prompt + completion; None = the server's default
+                     kv_cache_gb:float=None, # memory for cached keys and values; None = the server's default
+                     prefix_cache_gb:float=None, # memory for prompts' kept beginnings (0 = off); None = the server's default
                     ) -> ServerHandle:
     "Serve `model` with `alpaca_nb_serve` in a child process; returns once it accepts requests"
     import json, urllib.request
@@ -1754,6 +1758,9 @@ def serve_subprocess(model="default", # "default", "tiny" or a checkpoint direct
            "--max_num_seqs", str(max_batch_size or max_num_seqs), "--dtype", str(dtype or "auto"), "--parent_pipe"]
     if model_name: cmd += ["--model_name", model_name]
     if compare: cmd += ["--compare", str(compare)]
+    for flag, v in (("max_prompt_tokens", max_prompt_tokens), ("max_model_len", max_model_len),
+                    ("kv_cache_gb", kv_cache_gb), ("prefix_cache_gb", prefix_cache_gb)):
+        if v is not None: cmd += [f"--{flag}", str(v)]
     log = tempfile.TemporaryFile(mode="w+")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [_package_root(), os.environ.get("PYTHONPATH")])))
     env.pop("ALPACA_NB_API_KEY", None)
