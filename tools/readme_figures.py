@@ -28,6 +28,7 @@ STAGE_NAMES = {"1_generate": "generate", "2_filter": "filter", "3_chart": "chart
 
 
 def _pct(x): return "–" if x is None else f"{x:.0%}"
+def _minutes(x): return f"{round(x, 2):.1f}"  # from the value repeats.json keeps, so a run reads the same in both lines
 def _num(x, f="{:.3f}"): return "–" if x is None or x != x else f.format(x)
 
 
@@ -56,7 +57,7 @@ def render(report: dict, report_path: str, repeats: list | None = None) -> str:
         f"{'' if any(f.startswith(('avx512', 'amx')) for f in m['cpu_flags']) else ', no AVX-512 or AMX'}), "
         f"{m['gpu'] or 'no GPU'}, torch {m['torch']} with {m['torch_threads']} threads, load average "
         f"{m['load_average_start']:.1f} at the start. From [`{report_path}`]({report_path}): "
-        f"**{h['total_minutes']:.1f} minutes** in all ({stages}).",
+        f"**{_minutes(h['total_minutes'])} minutes** in all ({stages}).",
         ""]
     g, t = h["generate"], h["train"]
     lines += [
@@ -100,7 +101,7 @@ def render(report: dict, report_path: str, repeats: list | None = None) -> str:
         days = sorted({r["started"][:10] for r in repeats})
         lines += ["", f"The same command, each time from a fresh clone with an empty model cache, {len(repeats)} runs on "
                   f"{', '.join(days)} ([`{REPEATS}`]({str(Path(report_path).parent / REPEATS)})): "
-                  + ", ".join(f"{r['total_minutes']:.1f}" for r in repeats) + " minutes; targets met "
+                  + ", ".join(_minutes(r["total_minutes"]) for r in repeats) + " minutes; targets met "
                   + ("in every run" if every else "in " + ", ".join(f"{r['targets_met']} of {r['targets']}" for r in repeats)
                      + " (not in every run!)") + "."]
     return "\n".join(lines)
