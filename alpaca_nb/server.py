@@ -570,7 +570,8 @@ def fuse_projections(model) -> int:
     and up projections into another (`gate_up_proj`), where the joined layer's outputs equal the parts' bit for bit on
     a probe. One product instead of three reads the input once and makes one call (`LeanForward` uses them). The
     model's own `q_proj` etc. become views of the joined layer's output, so `model(...)` computes what it did, and no
-    weight is held twice. Returns how many layers were joined."""
+    weight is held twice (if the written-out pass is then turned off, `model(...)` runs the whole joined product for each
+    part: the same values, more work). Returns how many joined layers it made (two per decoder layer)."""
     import torch
     Part, n = _part_class(), 0
     for layer in getattr(getattr(model, "model", None), "layers", None) or []:
@@ -815,7 +816,7 @@ def _prefill_and_decode(self:HFEngine):
     self.fused += 1
     (batch, pre), (seqs, dec) = self._prefill_batch(), self._decode_batch()
     *lp, ld = self._forward_many([*(self._prefill_groups(batch, pre) if self.unpadded else [pre]), dec])
-    lp = _joined(lp)
+    lp = _cat_logits(lp)
     self._count_prefill(batch, lp)  # every row counts what this pass wrote before any row moves
     self._decoded(seqs, ld)
     self._finish_prefill(batch, lp)  # prompts read just now decode from the next step on
@@ -984,19 +985,19 @@ def _prefill(self:HFEngine):
     "Prefill the next chunk of the oldest prefilling prompts, within the step's token budget"
     batch, args = self._prefill_batch()
     if self.lean is None or not self.unpadded: self._prefilled(batch, self._forward(*args))
-    else: self._prefilled(batch, _joined(self._forward_many(self._prefill_groups(batch, args))))
+    else: self._prefilled(batch, _cat_logits(self._forward_many(self._prefill_groups(batch, args))))
 
 @patch
 def _prefill_groups(self:HFEngine, batch, args) -> list:
     """The chunk's `_forward` arguments as one batch per prompt, without the padding: the written-out pass then sends
-    only real tokens through the weights (after prefix reuse, the chunks of a step differ in length by half and more)"""
+    only real tokens through the weights (whole prompts of different lengths: 1.28x faster, `benchmarks/step_parts.py`)"""
     ids, pos, rows, slots, read, width, keep = args
     if len(batch) == 1: return [args]
     L = ids.shape[1]
     return [(ids[b:b + 1, L - c:], pos[b:b + 1, L - c:], rows[b:b + 1], slots[b:b + 1, L - c:], slice(s.row, s.row + 1),
              s.prefilled + c, keep) for b, (s, c) in enumerate(batch)]
 
-def _joined(logits:list):
+def _cat_logits(logits:list):
     "The logits of one-prompt batches as those of one batch (every prompt keeps the same number of positions)"
     import torch
     return logits[0] if len(logits) == 1 else torch.cat(logits)
