@@ -10,7 +10,7 @@ __all__ = ['Completion', 'RequestError', 'APIError', 'sampling_params', 'check_t
            'serve_subprocess', 'start_default_teacher']
 
 # %% ../nbs/01a_server.ipynb #650c556b
-import asyncio, itertools, os, queue, re, secrets, signal, socket, subprocess, sys, tempfile, threading, time
+import asyncio, functools, itertools, os, queue, re, secrets, signal, socket, subprocess, sys, tempfile, threading, time
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -524,8 +524,21 @@ def _dtype(dtype):
         raise ValueError(f"dtype {dtype!r} is not a torch dtype; use auto, float32, bfloat16 or float16")
     return getattr(torch, dtype)
 
+@functools.cache
+def _packed_op():
+    """`_linear_pointwise` as an operator `torch.compile` treats as opaque (its own lowering wants frozen weights):
+    compiled code calls the same oneDNN kernel on the packed weight"""
+    import torch
+    @torch.library.custom_op("alpaca_nb::packed_linear", mutates_args=())
+    def packed_linear(x:torch.Tensor, packed:torch.Tensor, bias:torch.Tensor|None, out_features:int) -> torch.Tensor:
+        return torch.ops.mkldnn._linear_pointwise(x, packed, bias, "none", [None], "")
+    @packed_linear.register_fake
+    def _(x, packed, bias, out_features): return x.new_empty((*x.shape[:-1], out_features))
+    return packed_linear
+
 def _packed_linear_class():
     import torch
+    _packed_op()  # registered before any compiled code looks for it
     class PackedLinear(torch.nn.Module):
         "A bf16 `nn.Linear` for inference on CPU, its weight in oneDNN's blocked layout (same results, bit for bit)"
         def __init__(self, lin):
@@ -533,7 +546,9 @@ def _packed_linear_class():
             self.in_features, self.out_features = lin.in_features, lin.out_features
             self.packed = torch.ops.mkldnn._reorder_linear_weight(lin.weight.detach(), None)
             self.bias = lin.bias
-        def forward(self, x): return torch.ops.mkldnn._linear_pointwise(x, self.packed, self.bias, "none", [None], "")
+        def forward(self, x):
+            if torch.compiler.is_compiling(): return torch.ops.alpaca_nb.packed_linear(x, self.packed, self.bias, self.out_features)
+            return torch.ops.mkldnn._linear_pointwise(x, self.packed, self.bias, "none", [None], "")
         def extra_repr(self): return f"in_features={self.in_features}, out_features={self.out_features}, packed"
     return PackedLinear
 
@@ -611,6 +626,7 @@ class HFEngine(Engine):
                  pack_weights:bool=True, # bf16 on CPU: linear layers' weights in oneDNN's packed layout (`pack_linears`)
                  lean:bool=True, # run the written-out forward pass (`LeanForward`) where it gives the model's own logits
                  prefix_cache_gb:float=0.25, # memory for keys and values of past prompts' beginnings (`PrefixCache`); 0 = off
+                 compile:bool=False, # compile the decoding step's written-out pass with `torch.compile` (`_compile`): faster steps, a slower start
                 ):
         from alpaca_nb.models import load_model_and_tokenizer, resolve_model
         path = resolve_model(path_or_name)  # a clear error for a missing model, before the slow imports
@@ -662,6 +678,7 @@ class HFEngine(Engine):
         self.lean = LeanForward.for_model(self.model) if lean else None
         if self.lean is not None and not self._lean_agrees(): self.lean = None
         self.prefix = PrefixCache(int(prefix_cache_gb * 2**30)) if prefix_cache_gb else None
+        self.compiled = self._compile() if compile else None  # the decoding step's compiled forward pass, or None
         self.fuse, self.fused = True, 0  # prefill chunk and decoding step in one pass (written-out model only); how many so far
         self.unpadded = True  # the written-out pass reads each prompt's chunk without padding (`_prefill_groups`)
         self.running, self.prefilling, self.waiting = [], [], deque()  # decode rows, stage rows, queue
@@ -1100,7 +1117,7 @@ def first_argmax(x, # [rows, vocabulary] scores
 def _decode(self:HFEngine):
     "One decoding step: every running sequence feeds its last token and gets its next one"
     seqs, args = self._decode_batch()
-    self._decoded(seqs, self._forward(*args))
+    self._decoded(seqs, self._forward(*args) if self.compiled is None else self._compiled_forward(args))
 
 @patch
 def _decode_batch(self:HFEngine):
@@ -1224,6 +1241,39 @@ def _emit(self:HFEngine, seq, finished:bool):
         tokens, seq.sent_tokens = seq.tokens[sent:n], n
     seq.sent = max(seq.sent, upto)
     if seq.emit and (text or tokens or finished): seq.emit(seq, text, tokens, finished)
+
+# %% ../nbs/01a_server.ipynb #28f0eaf8
+@patch
+def _compile(self:HFEngine):
+    "The decoding step's `_forward` compiled with `torch.compile` and run once on 2 rows and on 1; None (with a warning) where it cannot be"
+    import torch, warnings
+    if self.lean is None:
+        warnings.warn(f"compile: {self.model_name} has no written-out forward pass here; decoding runs uncompiled")
+        return None
+    fn = torch.compile(self._forward, dynamic=True)
+    try:
+        with torch.inference_mode():
+            for n in ((2, 1) if self.max_num_seqs > 1 else (1,)):  # a size of 1 gets its own compiled code
+                # sizes that equal no other, or the compiler takes them as equal for good ("duck sizing"):
+                # 2 rows of a 3-row cache, widths 43 and 42
+                if self.max_num_seqs > 1: self.cache.grow(rows=3)
+                pos = torch.arange(n)[:, None] + 41
+                fn(torch.full((n, 1), self.pad_id), pos, torch.arange(n)[:, None], pos, slice(0, n), int(pos.max()) + 1, 1)
+    except Exception as err:
+        warnings.warn(f"compile: torch.compile failed ({type(err).__name__}: {str(err).strip().splitlines()[0][:200]}); "
+                      "decoding runs uncompiled")
+        return None
+    return fn
+
+@patch
+def _compiled_forward(self:HFEngine, args):
+    "`_forward(*args)` of a decoding step through the compiled pass; should it ever fail, uncompiled from then on"
+    import warnings
+    try: return self.compiled(*args)
+    except Exception as err:  # it writes the same cache slots as the uncompiled pass, which redoes the step
+        warnings.warn(f"compile: the compiled decoding step failed ({type(err).__name__}: {err}); decoding runs uncompiled")
+        self.compiled = None
+        return self._forward(*args)
 
 # %% ../nbs/01a_server.ipynb #d17ee14e
 def plot_schedule(trace:list, # (step, "prefill"|"decode", request id, index, tokens) entries, as `HFEngine.trace` records them
@@ -1709,6 +1759,7 @@ def alpaca_nb_serve(model:str="default", # "default" (embedded Gemma 3 270M), "t
                     model_name:str=None, # name clients use as `model`; default: the alias or the directory name
                     compare:str=None, # a second model served side by side (the demo page shows both answers)
                     api_key:str=None, # require `Authorization: Bearer KEY` on every /v1 route; default: $ALPACA_NB_API_KEY
+                    compile:bool=False, # compile the decoding step with torch.compile: faster steps after a slower start (about a minute on 2 cores)
                     max_batch_size:int=None, # the old name of --max_num_seqs
                     parent_pipe:bool=False, # stop when stdin closes (serve_subprocess uses this so the server dies with its parent)
                    ):
@@ -1721,7 +1772,7 @@ def alpaca_nb_serve(model:str="default", # "default" (embedded Gemma 3 270M), "t
     try:
         sock = _bind(host, port)
         kw = dict(dtype=dtype, max_num_seqs=max_batch_size or max_num_seqs, max_prompt_tokens=max_prompt_tokens,
-                  max_model_len=max_model_len, kv_cache_gb=kv_cache_gb, prefix_cache_gb=prefix_cache_gb)
+                  max_model_len=max_model_len, kv_cache_gb=kv_cache_gb, prefix_cache_gb=prefix_cache_gb, compile=compile)
         engines = [HFEngine(model, model_name=model_name, **kw)]
         if compare: engines.append(HFEngine(compare, **kw))
         app = make_app(engines, api_key=api_key)
@@ -1752,6 +1803,7 @@ def serve_subprocess(model="default", # "default", "tiny" or a checkpoint direct
                      max_model_len:int=None, # most tokens of prompt + completion; None = the server's default
                      kv_cache_gb:float=None, # memory for cached keys and values; None = the server's default
                      prefix_cache_gb:float=None, # memory for prompts' kept beginnings (0 = off); None = the server's default
+                     compile:bool=False, # compile the decoding step (`HFEngine._compile`): the child takes longer to start
                     ) -> ServerHandle:
     "Serve `model` with `alpaca_nb_serve` in a child process; returns once it accepts requests"
     import json, urllib.request
@@ -1759,6 +1811,7 @@ def serve_subprocess(model="default", # "default", "tiny" or a checkpoint direct
            "--max_num_seqs", str(max_batch_size or max_num_seqs), "--dtype", str(dtype or "auto"), "--parent_pipe"]
     if model_name: cmd += ["--model_name", model_name]
     if compare: cmd += ["--compare", str(compare)]
+    if compile: cmd += ["--compile"]
     for flag, v in (("max_prompt_tokens", max_prompt_tokens), ("max_model_len", max_model_len),
                     ("kv_cache_gb", kv_cache_gb), ("prefix_cache_gb", prefix_cache_gb)):
         if v is not None: cmd += [f"--{flag}", str(v)]

