@@ -1773,6 +1773,7 @@ def alpaca_nb_serve(model:str="default", # "default" (embedded Gemma 3 270M), "t
         sock = _bind(host, port)
         kw = dict(dtype=dtype, max_num_seqs=max_batch_size or max_num_seqs, max_prompt_tokens=max_prompt_tokens,
                   max_model_len=max_model_len, kv_cache_gb=kv_cache_gb, prefix_cache_gb=prefix_cache_gb, compile=compile)
+        if compile: print("alpaca_nb_serve: compiling the decoding step before serving (a minute or more the first time)", file=sys.stderr, flush=True)
         engines = [HFEngine(model, model_name=model_name, **kw)]
         if compare: engines.append(HFEngine(compare, **kw))
         app = make_app(engines, api_key=api_key)
